@@ -1,0 +1,2 @@
+//! ANSI X12 EDI for Crossdock.
+pub mod reader;
