@@ -1,2 +1,7 @@
-//! ANSI X12 EDI for Crossdock.
+//! ANSI X12 EDI for Crossdock: a streaming reader that checks envelopes, the mapping of
+//! transaction sets to and from the canonical model, a writer, and acknowledgments.
+pub mod issue;
 pub mod reader;
+
+pub use issue::*;
+pub use reader::{Delimiters, Event, Group, Interchange, ReadError, ReaderOptions, Segment, Transaction, X12Reader};
