@@ -10,9 +10,9 @@
 //! - JSON is snake_case; optional fields are omitted when empty.
 
 pub mod common;
+pub mod documents;
 pub mod envelope;
 pub mod inventory;
-pub mod documents;
 pub mod order;
 pub mod validate;
 
