@@ -180,7 +180,14 @@ pub(crate) fn scan(bytes: &[u8], eof: bool, at: &Location, lenient_widths: bool)
     Ok(IsaScan { isa: Isa { fields, delimiters }, consumed, newlines, issues })
 }
 
+/// Checks ISA01..ISA15. The version comes first: a TA1 carries one note code, and an
+/// unsupported version is the most telling reason.
 fn check_fields(f: &[String], version: &str, lenient_widths: bool, report: &mut dyn FnMut(Ta1Code, String)) {
+    if version.len() != 5 || !version.bytes().all(|b| b.is_ascii_digit()) {
+        report(Ta1Code::VersionInvalid, format!("ISA12 {version:?} is not a five-digit version"));
+    } else if version < "00300" {
+        report(Ta1Code::VersionNotSupported, format!("ISA12 version {version} is older than the supported 00300 and later"));
+    }
     if !lenient_widths {
         for (n, field) in f.iter().enumerate().take(15) {
             let chars = field.chars().count();
@@ -217,11 +224,6 @@ fn check_fields(f: &[String], version: &str, lenient_widths: bool, report: &mut 
     }
     if chrono::NaiveTime::parse_from_str(t(10), "%H%M").is_err() || t(10).len() != 4 {
         report(Ta1Code::TimeInvalid, format!("ISA10 {:?} is not a valid HHMM time", t(10)));
-    }
-    if version.len() != 5 || !version.bytes().all(|b| b.is_ascii_digit()) {
-        report(Ta1Code::VersionInvalid, format!("ISA12 {version:?} is not a five-digit version"));
-    } else if version < "00300" {
-        report(Ta1Code::VersionNotSupported, format!("ISA12 version {version} is older than the supported 00300 and later"));
     }
     if version < "00402" && t(11) != "U" {
         report(Ta1Code::StandardsIdInvalid, format!("ISA11 {:?} should be U (US EDI community) before version 00402", t(11)));

@@ -356,6 +356,9 @@ impl<R: Read> X12Reader<R> {
             return Ok(None);
         }
         // The BOM, if any, only at the very start.
+        if self.seg_index == 0 && self.buf[self.pos] == 0xEF {
+            self.ensure(3)?;
+        }
         if self.seg_index == 0 && self.buf[self.pos..self.end].starts_with(b"\xEF\xBB\xBF") {
             self.pos += 3;
             self.skip_whitespace()?;
