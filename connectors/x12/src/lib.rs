@@ -1,11 +1,13 @@
 //! ANSI X12 EDI for Crossdock: a streaming reader that checks envelopes, the mapping of
 //! transaction sets to and from the canonical model, a writer, and acknowledgments.
+pub mod ack;
 pub mod control;
 pub mod issue;
 pub mod profile;
 pub mod reader;
 pub mod writer;
 
+pub use ack::{acknowledge, AckBuilder, AckError, AckKind, AckOptions, Acknowledgment};
 pub use issue::*;
 pub use profile::PartnerProfile;
 pub use reader::{Delimiters, Event, Group, Interchange, ReadError, ReaderOptions, Segment, Transaction, X12Reader};
