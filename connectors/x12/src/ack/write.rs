@@ -3,7 +3,7 @@
 
 use super::{AckError, AckKind, AckOptions, GroupSummary, Ta1Summary};
 use crate::control::{ControlKind, ControlNumbers};
-use crate::issue::ElementCode;
+use crate::issue::{ElementCode, GroupCode};
 use crate::reader::{Delimiters, Interchange};
 use crate::writer::{default_delimiters, GsHeader, IsaHeader, WriteError, X12Writer};
 
@@ -81,7 +81,7 @@ fn functional_ack(
     };
     let d = w.delimiters();
     let c = |s: &str| clean(&d, s);
-    let v5 = kind == AckKind::Ack999 || g.version.get(..6).is_some_and(|r| r >= "005010");
+    let v5 = kind == AckKind::Ack999 || gs08 >= "005010";
     let since_5010 = |s: &str| if v5 { c(s) } else { String::new() };
     w.begin_set(st01, control, gs08.ends_with("X231").then_some(gs08))?;
     w.segment("AK1", &[&c(&g.functional_id), &c(&g.control_number), &since_5010(&g.version)])?;
@@ -125,16 +125,19 @@ fn element_code(code: ElementCode, v5: bool) -> &'static str {
     }
 }
 
+/// GS02, GS03 and GS08 of an FA group.
+type FaEnvelope = (String, String, String);
+
 /// Acknowledged groups that share an FA envelope: same application ids, same GS08. One
 /// batch in practice; an interchange mixing releases gets one FA group per release.
 fn batches<'g>(
     kind: AckKind,
     isa_version: &str,
     groups: &'g [GroupSummary],
-) -> Vec<((String, String, String), Vec<&'g GroupSummary>)> {
-    let mut out: Vec<((String, String, String), Vec<&GroupSummary>)> = Vec::new();
+) -> Vec<(FaEnvelope, Vec<&'g GroupSummary>)> {
+    let mut out: Vec<(FaEnvelope, Vec<&GroupSummary>)> = Vec::new();
     for g in groups {
-        let key = (g.receiver.clone(), g.sender.clone(), ack_version(kind, &g.version, isa_version));
+        let key = (g.receiver.clone(), g.sender.clone(), ack_version(kind, g, isa_version));
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some((_, batch)) => batch.push(g),
             None => out.push((key, vec![g])),
@@ -144,12 +147,11 @@ fn batches<'g>(
 }
 
 /// GS08 of the acknowledgment: the release of the group acknowledged (from ISA12 when its
-/// GS08 has none), and for a 999 of 005010 the 999's own guide, 005010X231.
-fn ack_version(kind: AckKind, gs08: &str, isa_version: &str) -> String {
-    let release = gs08
-        .get(..6)
-        .filter(|r| r.bytes().all(|b| b.is_ascii_digit()))
-        .map_or_else(|| format!("{isa_version}0"), str::to_string);
+/// GS08 has none, or one we do not support), and for a 999 of 005010 its guide, 005010X231.
+fn ack_version(kind: AckKind, g: &GroupSummary, isa_version: &str) -> String {
+    let supported = !g.codes.contains(&GroupCode::VersionNotSupported);
+    let release = g.version.get(..6).filter(|r| supported && r.bytes().all(|b| b.is_ascii_digit()));
+    let release = release.map_or_else(|| format!("{isa_version}0"), str::to_string);
     if kind == AckKind::Ack999 && release == "005010" {
         "005010X231".into()
     } else {
