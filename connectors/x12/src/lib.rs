@@ -3,6 +3,7 @@
 pub mod ack;
 pub mod control;
 pub mod issue;
+pub mod outbound;
 pub mod profile;
 pub mod reader;
 pub mod writer;
@@ -11,3 +12,4 @@ pub use ack::{acknowledge, AckBuilder, AckError, AckKind, AckOptions, Acknowledg
 pub use issue::*;
 pub use profile::PartnerProfile;
 pub use reader::{Delimiters, Event, Group, Interchange, ReadError, ReaderOptions, Segment, Transaction, X12Reader};
+pub use outbound::{write_documents, OutboundError};
