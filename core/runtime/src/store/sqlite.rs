@@ -134,14 +134,14 @@ impl Store for SqliteStore {
     async fn inbox_after(&self, after_sequence: i64, limit: u32) -> Result<Vec<InboxRecord>, StoreError> {
         // One read transaction: the records and their outputs come from the same snapshot.
         let mut tx = self.pool.begin().await?;
-        let rows: Vec<(i64, Json<Envelope<Value>>, DateTime<FixedOffset>, DateTime<FixedOffset>)> = sqlx::query_as(
+        let rows: Vec<InboxRow> = sqlx::query_as(
             "SELECT sequence, payload, now, received_at FROM inbox WHERE sequence > ?1 ORDER BY sequence LIMIT ?2",
         )
         .bind(after_sequence)
         .bind(i64::from(limit))
         .fetch_all(&mut *tx)
         .await?;
-        let Some(&(last, ..)) = rows.last() else {
+        let Some(last) = rows.last().map(|row| row.sequence) else {
             return Ok(Vec::new());
         };
         let outputs: Vec<(String, Json<Envelope<Value>>)> = sqlx::query_as(
@@ -161,7 +161,7 @@ impl Store for SqliteStore {
         }
         Ok(rows
             .into_iter()
-            .map(|(sequence, Json(message), now, received_at)| InboxRecord {
+            .map(|InboxRow { sequence, payload: Json(message), now, received_at }| InboxRecord {
                 sequence,
                 produced: produced_by.remove(&message.id).unwrap_or_default(),
                 message,
@@ -289,13 +289,13 @@ impl Store for SqliteStore {
     }
 
     async fn document(&self, id: &str) -> Result<Option<StoredDocument>, StoreError> {
-        let row: Option<(String, String, String, String, Vec<u8>, String, DateTime<FixedOffset>)> = sqlx::query_as(
+        let row: Option<DocumentRow> = sqlx::query_as(
             "SELECT id, partner, kind, business_key, bytes, content_hash, created_at FROM documents WHERE id = ?1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|(id, partner, kind, business_key, bytes, content_hash, created_at)| StoredDocument {
+        Ok(row.map(|DocumentRow { id, partner, kind, business_key, bytes, content_hash, created_at }| StoredDocument {
             document: OutboundDocument { id, partner, kind, business_key, bytes },
             content_hash,
             created_at,
@@ -314,6 +314,25 @@ impl Store for SqliteStore {
         .await?;
         u64::try_from(number).map_err(|_| StoreError::Corrupt(format!("control number {partner}/{kind} is {number}")))
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct InboxRow {
+    sequence: i64,
+    payload: Json<Envelope<Value>>,
+    now: DateTime<FixedOffset>,
+    received_at: DateTime<FixedOffset>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DocumentRow {
+    id: String,
+    partner: String,
+    kind: String,
+    business_key: String,
+    bytes: Vec<u8>,
+    content_hash: String,
+    created_at: DateTime<FixedOffset>,
 }
 
 /// Marks `message_id` delivered once each of `subscribers` has acknowledged or parked it.
