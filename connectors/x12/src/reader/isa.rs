@@ -90,6 +90,12 @@ const WIDTH_CODES: [Ta1Code; 16] = [
     Ta1Code::ComponentSeparatorInvalid,
 ];
 
+/// How far into the input the ISA's sixteen elements may reach.
+const MAX_ELEMENTS_BYTES: usize = 600;
+/// The most bytes [`scan`] ever looks at: the elements, ISA16 and a terminator of up to
+/// four bytes. With this many buffered (or the end of the input), it never asks for more.
+pub(crate) const SCAN_BYTES: usize = MAX_ELEMENTS_BYTES + 8;
+
 /// Reads the ISA at the start of `bytes`. Line breaks inside it are skipped (VAN-wrapped
 /// files break lines anywhere) unless the terminator itself turns out to be a line break.
 pub(crate) fn scan(bytes: &[u8], eof: bool, at: &Location, lenient_widths: bool) -> Result<IsaScan, NotIsa> {
@@ -112,7 +118,7 @@ pub(crate) fn scan(bytes: &[u8], eof: bool, at: &Location, lenient_widths: bool)
     // ISA01..ISA15, each ended by the element separator.
     while fields.len() < 15 {
         let Some(&b) = bytes.get(i) else { return Err(need_more()) };
-        if i > 600 {
+        if i > MAX_ELEMENTS_BYTES {
             return Err(NotIsa::Fatal(Ta1Code::ControlStructureInvalid, "ISA has fewer than 16 elements".into()));
         }
         match b {

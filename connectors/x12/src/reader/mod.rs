@@ -363,7 +363,7 @@ impl<R: Read> X12Reader<R> {
             self.pos += 3;
             self.skip_whitespace()?;
         }
-        self.ensure(512)?;
+        self.ensure(isa::SCAN_BYTES)?;
         let head = &self.buf[self.pos..self.end];
         let at = Location { segment: self.seg_index + 1, line: self.line, segment_id: "ISA".into() };
         if !head.starts_with(b"ISA") {
@@ -373,7 +373,7 @@ impl<R: Read> X12Reader<R> {
         let scan = match isa::scan(head, self.eof, &at, self.opts.lenient_isa_widths) {
             Ok(s) => s,
             Err(isa::NotIsa::Fatal(code, msg)) => return Err(ReadError::unreadable(at, code, msg)),
-            Err(isa::NotIsa::NeedMore) => unreachable!("ensure(512) read enough or reached the end"),
+            Err(isa::NotIsa::NeedMore) => unreachable!("ensure(SCAN_BYTES) read enough or reached the end"),
         };
         self.pos += scan.consumed;
         self.line += scan.newlines;
@@ -675,7 +675,11 @@ impl<R: Read> X12Reader<R> {
     }
 
     fn take_char_issues(&mut self, st_index: u32) -> Vec<SegmentIssue> {
-        let found = std::mem::take(&mut self.char_issues);
+        // Those of a peeked segment (the ST that cut this set short) wait for its own set.
+        let peeked = self.peeked.map(|p| p.index);
+        let (found, kept): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.char_issues).into_iter().partition(|(s, _)| peeked.is_none_or(|p| s.index < p));
+        self.char_issues = kept;
         found
             .into_iter()
             .map(|(span, bad)| {
@@ -763,6 +767,9 @@ impl<R: Read> X12Reader<R> {
             s.start -= by;
             s.end -= by;
         }
+        // A bad byte noted in a segment that has now left the buffer (one outside any
+        // set: a GS, a stray segment) can no longer be reported: drop it.
+        self.char_issues.retain(|(s, _)| s.start >= by);
         for (s, bad) in self.char_issues.iter_mut() {
             s.start -= by;
             s.end -= by;
@@ -868,5 +875,87 @@ impl Tag {
 
     fn as_str(&self) -> &str {
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISA: &[u8] =
+        b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240115*1200*^*00501*000000001*0*P*:~\n";
+
+    /// Every transaction's reader findings, in order; panics on a read error.
+    fn sets(input: &[u8]) -> Vec<(String, Vec<SetIssue>, Vec<SegmentIssue>)> {
+        let mut r = X12Reader::new(input);
+        let mut out = Vec::new();
+        while let Some(ev) = r.next() {
+            if let Event::Transaction(tx) = ev.expect("readable") {
+                out.push((tx.control_number.to_string(), tx.issues.clone(), tx.segment_issues.clone()));
+            }
+        }
+        out
+    }
+
+    // Found by fuzzing (fuzz/fuzz_targets/x12_reader.rs): a bad byte noted in a segment
+    // outside any set (here the GS) pointed before the buffer once the buffer was shifted
+    // to make room, and the shift subtracted past zero.
+    #[test]
+    fn a_bad_byte_outside_a_set_survives_a_buffer_shift() {
+        let mut input = ISA.to_vec();
+        input.extend_from_slice(b"GS*PO*SEND\xFFER*RECEIVER*20240115*1200*1*X*005010~\n");
+        input.extend_from_slice(b"ZZZ*");
+        input.extend(std::iter::repeat_n(b'A', 2 * CHUNK));
+        input.extend_from_slice(b"~\nST*850*0001~\nBEG*00*SA*PO1**20240115~\nSE*3*0001~\nGE*1*1~\nIEA*1*000000001~\n");
+        let found = sets(&input);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].1.is_empty() && found[0].2.is_empty(), "{found:?}");
+    }
+
+    /// Hands out its input one byte per read, as a slow pipe or socket may.
+    struct OneByte<'a>(&'a [u8]);
+
+    impl Read for OneByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    // Found by fuzzing: an ISA whose elements run past 512 bytes, read from a source that
+    // gives few bytes per read, made the ISA scan ask for more than had been buffered.
+    #[test]
+    fn an_overlong_isa_read_in_small_pieces_is_an_error_not_a_panic() {
+        let mut input = b"ISA*00*".to_vec();
+        input.extend(std::iter::repeat_n(b'0', 700));
+        input.extend_from_slice(b"~\nGS*PO*A*B*20240115*1200*1*X*005010~\n");
+        let trickled = X12Reader::new(OneByte(&input)).next().map(|r| r.map(|_| ()));
+        let whole = X12Reader::new(input.as_slice()).next().map(|r| r.map(|_| ()));
+        for got in [trickled, whole] {
+            match got {
+                Some(Err(ReadError::Unreadable { code, .. })) => assert_eq!(code, Ta1Code::ControlStructureInvalid),
+                other => panic!("expected an unreadable ISA, got {other:?}"),
+            }
+        }
+    }
+
+    // A bad byte in the segment that ends a set without SE (the next ST) belongs to the
+    // next set, not to the one it cut short.
+    #[test]
+    fn a_bad_byte_in_the_next_st_is_reported_in_the_next_set() {
+        let mut input = ISA.to_vec();
+        input.extend_from_slice(b"GS*PO*SENDER*RECEIVER*20240115*1200*1*X*005010~\n");
+        input.extend_from_slice(b"ST*850*0001~\nBEG*00*SA*PO1**20240115~\n");
+        input.extend_from_slice(
+            b"ST*850*0002*X\xFF~\nBEG*00*SA*PO2**20240115~\nSE*3*0002~\nGE*2*1~\nIEA*1*000000001~\n",
+        );
+        let found = sets(&input);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].1.iter().map(|i| i.code).collect::<Vec<_>>(), [SetCode::TrailerMissing]);
+        assert!(found[0].2.is_empty(), "{:?}", found[0].2);
+        assert_eq!(found[1].2.len(), 1, "{:?}", found[1].2);
+        assert_eq!((found[1].2[0].position, found[1].2[0].elements[0].position), (1, 3));
     }
 }
