@@ -43,18 +43,14 @@ pub(super) fn write(out: &mut SetOut<'_>, ack: &PurchaseOrderAck, now: NaiveDate
 }
 
 fn po1(out: &mut SetOut<'_>, part: &[PurchaseOrderAckLine]) -> Result<(), WriteError> {
-    let first = &part[0];
+    let Some(first) = part.first() else { return Ok(()) };
     let ids = common::id_pairs(&first.item, 10, "PO1")?;
-    let ordered = first.ordered_quantity.map(common::decimal).unwrap_or_default();
+    // PO102 is the quantity ordered; an ack that does not repeat it gives what it acknowledges.
+    let acknowledged = common::checked_sum(part.iter().map(|l| Some(l.quantity)))?;
+    let ordered = common::decimal(first.ordered_quantity.unwrap_or(acknowledged));
     let price = first.unit_price.map(common::decimal).unwrap_or_default();
-    let uom = first.uom.as_str();
     let basis = if price.is_empty() { "" } else { "PE" };
-    common::with_ids(
-        out,
-        "PO1",
-        &[&first.line_no, &ordered, if ordered.is_empty() { "" } else { uom }, &price, basis],
-        &ids,
-    )?;
+    common::with_ids(out, "PO1", &[&first.line_no, &ordered, first.uom.as_str(), &price, basis], &ids)?;
     common::description(out, &first.item)?;
     for line in part {
         let (qualifier, date) = match line.ship_date {

@@ -8,8 +8,8 @@
 //!   HL O order: PRF PO number and date, REF, N1 ST order ship-to
 //!     HL T tare (pallet), when packs name one: MAN GM its SSCC
 //!       HL P pack: MAN GM SSCC, MAN other marks
-//!         HL I item: LIN (PO line, product ids), SN1 shipped and ordered quantity,
-//!           PID*F description, REF
+//!         HL I item: LIN (PO line, product ids), SN1 shipped and ordered quantity
+//!           (and the PO line when there is no LIN), PID*F description, REF
 //! CTT  number of HL segments
 //! ```
 //!
@@ -136,11 +136,17 @@ fn pack_level(out: &mut SetOut<'_>, hl: &mut Hl, parent: u32, pack: &ShippedPack
     Ok(n)
 }
 
+/// LIN carries the PO line number and the product ids; an item known by its PO line
+/// number alone has no LIN (LIN02/03 are mandatory) and gives the number in SN101.
 fn item_level(out: &mut SetOut<'_>, item: &ShippedItem) -> Result<(), WriteError> {
     let ids = common::id_pairs(&item.item, 15, "LIN")?;
-    common::with_ids(out, "LIN", &[item.line_no.as_deref().unwrap_or("")], &ids)?;
+    let line_no = item.line_no.as_deref().unwrap_or("");
+    if !ids.is_empty() {
+        common::with_ids(out, "LIN", &[line_no], &ids)?;
+    }
+    let sn101 = if ids.is_empty() { line_no } else { "" };
     let ordered = item.ordered_quantity.map(common::decimal);
-    seg!(out, "SN1", "", item.quantity, item.uom, "", ordered, ordered.as_ref().map(|_| &item.uom))?;
+    seg!(out, "SN1", sn101, item.quantity, item.uom, "", ordered, ordered.as_ref().map(|_| &item.uom))?;
     common::description(out, &item.item)?;
     common::references(out, &item.references)
 }

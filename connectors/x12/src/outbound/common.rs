@@ -139,10 +139,13 @@ pub(crate) fn hash_total(values: impl IntoIterator<Item = Decimal>) -> Decimal {
     Decimal::from(sum as u64)
 }
 
+/// A product id qualifier (X12 DE 235) and the id.
+pub(crate) type IdPair<'a> = (&'a str, &'a str);
+
 /// The product id pairs of an item, in the order Crossdock writes them: UPC (`UP`),
 /// GTIN (`EN`), vendor part (`VN`), buyer part (`BP`), SKU (`SK`), then every other id
 /// by its own qualifier.
-pub(crate) fn item_ids(item: &ItemRef) -> Vec<(&str, &str)> {
+pub(crate) fn item_ids(item: &ItemRef) -> Vec<IdPair<'_>> {
     let named =
         [("UP", &item.upc), ("EN", &item.gtin), ("VN", &item.vendor_part), ("BP", &item.buyer_part), ("SK", &item.sku)];
     let named = named.into_iter().filter_map(|(q, v)| v.as_deref().map(|v| (q, v)));
@@ -161,6 +164,36 @@ pub(crate) fn id_pairs<'a>(item: &'a ItemRef, slots: usize, segment: &str) -> Re
         )));
     }
     Ok(ids.into_iter().flat_map(|(q, v)| [q, v]).collect())
+}
+
+/// The warehouse sets' item ids: the U.P.C. case code (the item's `UA` id) has its own
+/// element, the others fill `slots` qualifier/id pairs.
+pub(crate) fn upc_case_and_ids<'a>(
+    item: &'a ItemRef,
+    slots: usize,
+    segment: &str,
+) -> Result<(&'a str, Vec<IdPair<'a>>), WriteError> {
+    let mut ids = item_ids(item);
+    let upc_case = ids.iter().position(|(q, _)| *q == "UA").map_or("", |i| ids.remove(i).1);
+    if ids.len() > slots {
+        let listed: Vec<String> = ids.iter().map(|(q, v)| format!("{q} {v}")).collect();
+        return Err(WriteError::Invalid(format!(
+            "{segment} has room for {slots} product ids besides the U.P.C. case code, the item has {}: {}",
+            ids.len(),
+            listed.join(", ")
+        )));
+    }
+    Ok((upc_case, ids))
+}
+
+/// LX01, an `N0` assigned number: the line number when it is one, else the ordinal.
+pub(crate) fn assigned_number(line_no: &str, index: usize) -> String {
+    let numeric = !line_no.is_empty() && line_no.len() <= 6 && line_no.bytes().all(|b| b.is_ascii_digit());
+    if numeric {
+        line_no.to_string()
+    } else {
+        (index + 1).to_string()
+    }
 }
 
 /// A segment whose elements are some fixed ones followed by product id pairs.
@@ -219,7 +252,9 @@ pub(crate) fn party(out: &mut SetOut<'_>, p: &Party, role: &str, allowed: PartyL
     let role = p.role.as_deref().unwrap_or(role);
     let (qualifier, code) = p.id.as_ref().map_or(("", ""), |r| (r.qualifier.as_str(), r.value.as_str()));
     seg!(out, "N1", role, p.name, qualifier, code)?;
-    for pair in p.address.lines.chunks(2) {
+    // A blank line cannot be sent (N301 is mandatory, and blanks read back as nothing).
+    let lines: Vec<&str> = p.address.lines.iter().map(String::as_str).filter(|l| !l.trim().is_empty()).collect();
+    for pair in lines.chunks(2) {
         seg!(out, "N3", pair[0], pair.get(1))?;
     }
     let a = &p.address;
@@ -340,18 +375,4 @@ pub(crate) fn references_except(
 ) -> Result<(), WriteError> {
     let others = refs.iter().filter(|r| !except.is_some_and(|e| std::ptr::eq(*r, e)));
     others.into_iter().try_for_each(|r| seg!(out, "REF", r.qualifier, r.value, r.description))
-}
-
-/// X12 DE 623 time code for a UTC offset: `UT` for zero, `01`..`12` for ISO P01..P12,
-/// `13`..`24` for M12..M01. Offsets that are not whole hours have no code.
-pub(crate) fn time_code(offset: &chrono::FixedOffset) -> Option<&'static str> {
-    const CODES: [&str; 25] = [
-        "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "UT", "01", "02", "03", "04", "05",
-        "06", "07", "08", "09", "10", "11", "12",
-    ];
-    let secs = offset.local_minus_utc();
-    if secs % 3600 != 0 {
-        return None;
-    }
-    usize::try_from(secs / 3600 + 12).ok().and_then(|i| CODES.get(i)).copied()
 }

@@ -145,7 +145,7 @@ impl SetKind {
             Document::InventoryAdvice(d) => inv846::write(out, d),
             Document::Invoice(d) => inv810::write(out, d),
             Document::FulfillmentRequest(d) => req940::write(out, d),
-            Document::FulfillmentUpdate(d) => ship945::write(out, d, now),
+            Document::FulfillmentUpdate(d) => ship945::write(out, d),
             Document::FunctionalAck(d) => fa997::write(out, d, self == SetKind::Fa999),
             _ => Err(WriteError::Invalid(format!("{} documents have no X12 transaction set", doc.kind()))),
         }

@@ -7,8 +7,10 @@
 //! G62  dates
 //! NTE  WHI notes
 //! W66  freight payment (PP when none), transport method, routing, SCAC
-//! LX   loop per line: LX (sequence), W01 (quantity, unit, UPC case code, then product
-//!      id pairs), G69 description, N9 line references
+//! LX   loop per line: LX (the line number when it is numeric, as LX01 must be, else
+//!      the line's ordinal), W01 (quantity, unit, U.P.C. case code: the item's `UA` id,
+//!      then up to three product id pairs: 04/05, 06/07, 15/16), G69 description, N9
+//!      line references
 //! W76  total quantity
 //! ```
 
@@ -38,7 +40,8 @@ pub(super) fn write(out: &mut SetOut<'_>, req: &FulfillmentRequest) -> Result<()
         seg!(out, "W66", "PP", method, "", "", c.routing, "", "", "", "", c.code)?;
     }
     for (n, line) in req.lines.iter().enumerate() {
-        lx(out, n + 1, line)?;
+        seg!(out, "LX", common::assigned_number(&line.line_no, n))?;
+        w01(out, line)?;
     }
     let total = common::checked_sum(req.lines.iter().map(|l| Some(l.quantity)))?;
     seg!(out, "W76", total)
@@ -54,20 +57,10 @@ fn status(p: Purpose) -> &'static str {
     }
 }
 
-fn lx(out: &mut SetOut<'_>, n: usize, line: &FulfillmentLine) -> Result<(), WriteError> {
-    seg!(out, "LX", n)?;
-    // W01: 01 quantity, 02 unit, 03 UPC case code, 04/05 and 06/07 product ids, ...,
-    // 15/16 a third product id.
-    let ids = common::item_ids(&line.item);
-    if ids.len() > 3 {
-        return Err(WriteError::Invalid(format!(
-            "W01 has room for 3 product ids, line {} has {}",
-            line.line_no,
-            ids.len()
-        )));
-    }
+fn w01(out: &mut SetOut<'_>, line: &FulfillmentLine) -> Result<(), WriteError> {
+    let (upc_case, ids) = common::upc_case_and_ids(&line.item, 3, "W01")?;
     let qty = common::decimal(line.quantity);
-    let mut el: Vec<&str> = vec![&qty, line.uom.as_str(), ""];
+    let mut el: Vec<&str> = vec![&qty, line.uom.as_str(), upc_case];
     for (i, (q, v)) in ids.iter().enumerate() {
         if i == 2 {
             el.resize(14, "");
@@ -78,6 +71,5 @@ fn lx(out: &mut SetOut<'_>, n: usize, line: &FulfillmentLine) -> Result<(), Writ
     if let Some(d) = &line.item.description {
         seg!(out, "G69", d)?;
     }
-    seg!(out, "N9", "LI", line.line_no)?;
     line.references.iter().try_for_each(|r| seg!(out, "N9", r.qualifier, r.value, r.description))
 }

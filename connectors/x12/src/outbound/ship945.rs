@@ -1,25 +1,25 @@
 //! 945 Warehouse Shipping Advice.
 //!
 //! ```text
-//! W06  F (final), request id, shipment date, shipment id, -, order reference (PO number)
+//! W06  F (final), request id, ship date, shipment id, -, order reference (PO number)
 //! N1   loops: the parties (N1, N3, N4, PER)
 //! N9   references; BM bill of lading, 2I tracking numbers
 //! G62  11 shipped on this date (and time)
 //! W27  transport method, SCAC, routing
-//! LX   loop per line: LX, W12 (status, ordered, shipped, difference, unit, UPC case
-//!      code, product id pair), N9 LI line number, G69 description
+//! LX   loop per line: LX (the line number when numeric, else its ordinal), W12 (status,
+//!      CC when none; ordered, shipped, difference, unit, U.P.C. case code: the item's
+//!      `UA` id; one product id pair), G69 description
 //! W03  total units shipped
 //! ```
 
-use chrono::NaiveDateTime;
 use crossdock_model::{FulfillmentUpdate, FulfillmentUpdateLine};
 
 use super::common::{self, seg, PartyLoop};
 use super::SetOut;
 use crate::writer::WriteError;
 
-pub(super) fn write(out: &mut SetOut<'_>, upd: &FulfillmentUpdate, now: NaiveDateTime) -> Result<(), WriteError> {
-    let date = upd.shipped_at.map_or(now.date(), |t| t.date());
+pub(super) fn write(out: &mut SetOut<'_>, upd: &FulfillmentUpdate) -> Result<(), WriteError> {
+    let date = upd.shipped_at.map(|t| t.date());
     seg!(out, "W06", "F", upd.request_id, date, upd.shipment_id, "", upd.order_ref)?;
     common::parties(out, upd.parties.iter().map(|p| (p, "ZZ")), PartyLoop::WAREHOUSE)?;
     for r in &upd.references {
@@ -36,30 +36,21 @@ pub(super) fn write(out: &mut SetOut<'_>, upd: &FulfillmentUpdate, now: NaiveDat
         seg!(out, "W27", method, c.code, c.routing)?;
     }
     for (n, line) in upd.lines.iter().enumerate() {
-        lx(out, n + 1, line)?;
+        seg!(out, "LX", common::assigned_number(&line.line_no, n))?;
+        w12(out, line)?;
     }
     let total = common::checked_sum(upd.lines.iter().map(|l| Some(l.shipped_quantity)))?;
     seg!(out, "W03", total)
 }
 
-fn lx(out: &mut SetOut<'_>, n: usize, line: &FulfillmentUpdateLine) -> Result<(), WriteError> {
-    seg!(out, "LX", n)?;
-    // W12: 01 status, 02 ordered, 03 shipped, 04 difference, 05 unit, 06 UPC case code,
-    // 07/08 product id, ...
-    let ids = common::item_ids(&line.item);
-    if ids.len() > 1 {
-        return Err(WriteError::Invalid(format!(
-            "W12 has room for one product id, line {} has {}",
-            line.line_no,
-            ids.len()
-        )));
-    }
+fn w12(out: &mut SetOut<'_>, line: &FulfillmentUpdateLine) -> Result<(), WriteError> {
+    let (upc_case, ids) = common::upc_case_and_ids(&line.item, 1, "W12")?;
     let difference = line.ordered_quantity.and_then(|o| o.checked_sub(line.shipped_quantity));
     let status = line.status.as_deref().unwrap_or("CC");
     let (q, v) = ids.first().copied().unwrap_or(("", ""));
-    seg!(out, "W12", status, line.ordered_quantity, line.shipped_quantity, difference, line.uom, "", q, v)?;
-    if let Some(d) = &line.item.description {
-        seg!(out, "G69", d)?;
+    seg!(out, "W12", status, line.ordered_quantity, line.shipped_quantity, difference, line.uom, upc_case, q, v)?;
+    match &line.item.description {
+        Some(d) => seg!(out, "G69", d),
+        None => Ok(()),
     }
-    seg!(out, "N9", "LI", line.line_no)
 }
