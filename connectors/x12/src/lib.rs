@@ -2,6 +2,7 @@
 //! transaction sets to and from the canonical model, a writer, and acknowledgments.
 pub mod ack;
 pub mod control;
+pub mod inbound;
 pub mod issue;
 pub mod outbound;
 pub mod profile;
@@ -9,6 +10,7 @@ pub mod reader;
 pub mod writer;
 
 pub use ack::{acknowledge, AckBuilder, AckError, AckKind, AckOptions, Acknowledgment};
+pub use inbound::{map_transaction, Mapped, Warning};
 pub use issue::*;
 pub use profile::PartnerProfile;
 pub use reader::{Delimiters, Event, Group, Interchange, ReadError, ReaderOptions, Segment, Transaction, X12Reader};
