@@ -1,0 +1,207 @@
+//! The broker: the decisions a distributed order management hub is bought for, as pure
+//! functions of state and input. No I/O, no clock, no randomness: `now` is an argument,
+//! and the same inputs with the same `now`s give the same outputs, so the runtime can
+//! rebuild a broker by replaying its inbox.
+//!
+//! - [`inventory`]: the ledger (on hand, reserved, in transit, on order, supplier-reported,
+//!   safety stock; sources and freshness), and [`atp`] on top of it;
+//! - [`sourcing`]: rule sets, eligibility, scoring, policies, explainable decisions;
+//! - [`orders`]: the line state machine and the order book;
+//! - `flows`: how each [`Input`] moves the state and which [`Output`]s it yields.
+
+pub mod atp;
+mod flows;
+pub mod geo;
+mod ids;
+pub mod input;
+pub mod inventory;
+mod network;
+pub mod orders;
+pub mod output;
+pub mod sourcing;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset};
+use crossdock_model::{LineStatus, Node, OrderStatus};
+
+pub use crate::atp::{Atp, AtpQuery, Breakdown, Near, NodeAtp};
+pub use crate::ids::{ItemIdx, NodeIdx};
+pub use crate::input::{Input, OrderRequest, Receipt, ReceiptLine};
+pub use crate::inventory::{Ledger, Lot, LotSource, Position, SupplyType};
+pub use crate::network::Network;
+pub use crate::orders::{Allocation, Hold, LineRecord, OrderBook, OrderRecord, Stage};
+pub use crate::output::{BackorderedLine, Output, Skipped, TakenBack};
+pub use crate::sourcing::{Decision, RateEstimator, RateRequest, RateTable, RuleError, RuleSet};
+
+use crate::atp::AtpView;
+use crate::flows::InboundPo;
+use crate::inventory::SafetyDefaults;
+use crate::network::DailyCapacity;
+use crate::sourcing::{Eligibility, Sourcer};
+
+/// The broker's whole state: network, ledger, rules and order book.
+#[derive(Debug)]
+pub struct Broker {
+    network: Network,
+    rules: RuleSet,
+    eligibility: Eligibility,
+    rates: Box<dyn RateEstimator>,
+    ledger: Ledger,
+    capacity: DailyCapacity,
+    book: OrderBook,
+    /// Replenishment purchase orders, whose lines are on-order supply at our nodes.
+    inbound: BTreeMap<String, InboundPo>,
+    /// Orders touched while handling the current input, with their statuses before it.
+    journal: Vec<Touched>,
+}
+
+#[derive(Debug)]
+struct Touched {
+    order: u32,
+    status: OrderStatus,
+    lines: Vec<LineStatus>,
+    reasons: Vec<Option<String>>,
+}
+
+impl Broker {
+    /// A broker for these nodes under these rules (checked by [`RuleSet::from_toml`]).
+    /// A node id given twice keeps its first definition: see `network().problems()`.
+    pub fn new(nodes: Vec<Node>, rules: RuleSet) -> Self {
+        let network = Network::new(nodes);
+        let s = &rules.inventory.safety_stock;
+        let safety = SafetyDefaults { store: s.store, dc: s.dc, supplier: s.supplier, threepl: s.threepl };
+        Broker {
+            eligibility: Eligibility::compile(&network, &rules),
+            rates: Box::new(RateTable::new(rules.rates.clone())),
+            ledger: Ledger::new(network.kinds(), safety),
+            capacity: DailyCapacity::new(network.len()),
+            book: OrderBook::default(),
+            inbound: BTreeMap::new(),
+            journal: Vec::new(),
+            network,
+            rules,
+        }
+    }
+
+    /// Replaces the default rate table (a carrier connector's quotes, say).
+    pub fn with_rate_estimator(mut self, rates: Box<dyn RateEstimator>) -> Self {
+        self.rates = rates;
+        self
+    }
+
+    /// Handles one input. Deterministic; bad input yields [`Output::InputRejected`].
+    pub fn handle(&mut self, input: Input, now: DateTime<FixedOffset>) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.capacity.roll(now.date_naive());
+        match input {
+            Input::Advice(advice) => self.advice(advice, now, &mut out),
+            Input::Order(request) => self.take_order(request, now, &mut out),
+            Input::OrderBatch(requests) => self.batch(requests, now, &mut out),
+            Input::Cancel { order_id, line_ids } => self.cancel(&order_id, &line_ids, now, &mut out),
+            Input::Change { order_id, line_id, quantity } => self.change(&order_id, &line_id, quantity, now, &mut out),
+            Input::PurchaseOrder(po) => self.replenishment_po(po, &mut out),
+            Input::PoAck(ack) => self.po_ack(ack, now, &mut out),
+            Input::ShipNotice(notice) => self.ship_notice(notice, &mut out),
+            Input::Fulfillment(update) => self.fulfillment_update(update, &mut out),
+            Input::Status(status) => self.shipment_status(status, &mut out),
+            Input::Receipt(receipt) => self.receipt(receipt, now, &mut out),
+            Input::SafetyStock { node_id, sku, quantity } => self.safety_stock(&node_id, &sku, quantity, now, &mut out),
+        }
+        self.flush_statuses(&mut out);
+        out
+    }
+
+    /// Sources several orders, the most entitled first: higher priority (order plus
+    /// channel), then placed earlier. Same as `handle(Input::OrderBatch(..))`.
+    pub fn source_batch(&mut self, orders: Vec<OrderRequest>, now: DateTime<FixedOffset>) -> Vec<Output> {
+        self.handle(Input::OrderBatch(orders), now)
+    }
+
+    /// A dry run: the decision this order would get now, committing nothing.
+    pub fn preview(&mut self, request: &OrderRequest, now: DateTime<FixedOffset>) -> Result<Decision, String> {
+        self.capacity.roll(now.date_naive());
+        self.preview_order(request, now)
+    }
+
+    /// Available-to-promise for an item across the network.
+    pub fn atp(&self, query: &AtpQuery, now: DateTime<FixedOffset>) -> Atp {
+        AtpView { network: &self.network, ledger: &self.ledger, rules: &self.rules, now }.query(query)
+    }
+
+    /// Available-to-promise at one node (`None`: unknown node, or it does not stock the item).
+    pub fn node_atp(&self, node_id: &str, query: &AtpQuery, now: DateTime<FixedOffset>) -> Option<NodeAtp> {
+        let node = self.network.idx(node_id)?;
+        AtpView { network: &self.network, ledger: &self.ledger, rules: &self.rules, now }.at(node, query)
+    }
+
+    pub fn order(&self, order_id: &str) -> Option<&OrderRecord> {
+        self.book.get(order_id)
+    }
+
+    pub fn orders(&self) -> &OrderBook {
+        &self.book
+    }
+
+    /// One item at one node, as the ledger has it.
+    pub fn position(&self, node_id: &str, sku: &str) -> Option<&Position> {
+        self.ledger.position(self.network.idx(node_id)?, self.ledger.item(sku)?)
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Checks what must always hold, and names the first thing that does not: at every
+    /// position, reserved stock equals the open reservations of the order book and never
+    /// exceeds on hand minus safety stock (no unit promised twice), and claims on future
+    /// supply equal the open backorder claims.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        use rust_decimal::Decimal;
+        let mut reserved: BTreeMap<(NodeIdx, ItemIdx), Decimal> = BTreeMap::new();
+        let mut claimed: BTreeMap<(NodeIdx, ItemIdx), Decimal> = BTreeMap::new();
+        for order in self.book.iter() {
+            for line in &order.lines {
+                for a in &line.allocations {
+                    *reserved.entry((a.node, a.item)).or_default() += a.reserved();
+                    *claimed.entry((a.node, a.item)).or_default() += a.claimed();
+                }
+            }
+        }
+        for (item, p) in self.ledger.positions() {
+            let at = || format!("{} at {}", self.ledger.sku(item), self.network.node(p.node).node_id);
+            let booked = reserved.get(&(p.node, item)).copied().unwrap_or_default();
+            if p.reserved != booked {
+                return Err(format!("{}: ledger reserves {}, open reservations add up to {booked}", at(), p.reserved));
+            }
+            if p.reserved > p.promisable() {
+                return Err(format!("{}: {} reserved, only {} promisable", at(), p.reserved, p.promisable()));
+            }
+            let claims = claimed.get(&(p.node, item)).copied().unwrap_or_default();
+            if p.claimed != claims {
+                return Err(format!("{}: ledger claims {}, open backorders add up to {claims}", at(), p.claimed));
+            }
+        }
+        Ok(())
+    }
+
+    fn sourcer(&self, now: DateTime<FixedOffset>) -> Sourcer<'_> {
+        Sourcer {
+            network: &self.network,
+            ledger: &self.ledger,
+            rules: &self.rules,
+            eligibility: &self.eligibility,
+            rates: self.rates.as_ref(),
+            capacity: &self.capacity,
+            now,
+        }
+    }
+}
