@@ -807,7 +807,7 @@ fn as_sent(doc: &Document, version: &str) -> Document {
             let mut hashes = Vec::new();
             for part in ack.lines.chunk_by_mut(|a, b| a.line_no == b.line_no) {
                 let (item, ordered, price) = (part[0].item.clone(), part[0].ordered_quantity, part[0].unit_price);
-                hashes.push(ordered.unwrap_or(part[0].quantity));
+                hashes.push(ordered.unwrap_or_else(|| part.iter().map(|l| l.quantity).sum()));
                 let schedule: Vec<ScheduledQuantity> =
                     part.iter_mut().flat_map(|l| std::mem::take(&mut l.schedule)).collect();
                 for l in part.iter_mut() {

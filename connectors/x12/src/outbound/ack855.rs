@@ -1,21 +1,25 @@
 //! 855 Purchase Order Acknowledgment.
 //!
 //! ```text
-//! BAK  purpose, acknowledgment type, PO number, PO date, -, -, -, seller's order number, ack date
+//! BAK  purpose, acknowledgment type, PO number, PO date (else the ack date, else today),
+//!      -, -, -, seller's order number, ack date
 //! CUR  SE currency
 //! REF  references
 //! N1   loops: the parties
 //! PO1  loop, one per PO line: PO1 (line, ordered quantity, unit, price, product ids),
-//!      PID*F description, then per acknowledged part ACK (status, quantity, unit,
-//!      068 ship date) and its SCH schedules
-//! CTT  number of PO lines, hash total of the ordered quantities
+//!      PID*F description, an ACK per acknowledged part (status, quantity, unit, 068 and
+//!      the ship date), then the SCH schedules of the parts (quantity, unit, date
+//!      qualifier, date): the standard puts the SCH loop after the ACKs
+//! CTT  number of PO lines, hash total of the ordered quantities (PO102)
 //! ```
 //!
 //! Consecutive ack lines with the same line number acknowledge one PO line in parts:
-//! they share one PO1 loop, with an ACK (and its SCH) each.
+//! they share one PO1 loop, the first part's item, ordered quantity and price. An ack
+//! that does not repeat the ordered quantity gives the quantity it acknowledges.
 
 use chrono::NaiveDateTime;
 use crossdock_model::{PurchaseOrderAck, PurchaseOrderAckLine};
+use rust_decimal::Decimal;
 
 use super::common::{self, seg, PartyLoop};
 use super::SetOut;
@@ -29,25 +33,22 @@ pub(super) fn write(out: &mut SetOut<'_>, ack: &PurchaseOrderAck, now: NaiveDate
     common::currency(out, "SE", ack.currency.as_deref())?;
     common::references(out, &ack.references)?;
     common::parties(out, ack.parties.iter().map(|p| (p, "ZZ")), PartyLoop::FULL)?;
-    let mut po_lines = 0usize;
-    let mut hash = Vec::new();
-    for part in ack.lines.chunk_by(|a, b| a.line_no == b.line_no) {
-        po1(out, part)?;
-        po_lines += 1;
-        hash.push(part[0].ordered_quantity.unwrap_or(part[0].quantity));
-    }
-    if po_lines > 0 {
-        seg!(out, "CTT", po_lines, common::hash_total(hash))?;
+    let ordered =
+        ack.lines.chunk_by(|a, b| a.line_no == b.line_no).map(|part| po1(out, part)).collect::<Result<Vec<_>, _>>()?;
+    if !ordered.is_empty() {
+        seg!(out, "CTT", ordered.len(), common::hash_total(ordered))?;
     }
     Ok(())
 }
 
-fn po1(out: &mut SetOut<'_>, part: &[PurchaseOrderAckLine]) -> Result<(), WriteError> {
-    let Some(first) = part.first() else { return Ok(()) };
+/// One PO1 loop for the ack lines of one PO line; returns the quantity ordered (PO102).
+fn po1(out: &mut SetOut<'_>, part: &[PurchaseOrderAckLine]) -> Result<Decimal, WriteError> {
+    let Some(first) = part.first() else { return Ok(Decimal::ZERO) };
     let ids = common::id_pairs(&first.item, 10, "PO1")?;
     // PO102 is the quantity ordered; an ack that does not repeat it gives what it acknowledges.
     let acknowledged = common::checked_sum(part.iter().map(|l| Some(l.quantity)))?;
-    let ordered = common::decimal(first.ordered_quantity.unwrap_or(acknowledged));
+    let ordered_quantity = first.ordered_quantity.unwrap_or(acknowledged);
+    let ordered = common::decimal(ordered_quantity);
     let price = first.unit_price.map(common::decimal).unwrap_or_default();
     let basis = if price.is_empty() { "" } else { "PE" };
     common::with_ids(out, "PO1", &[&first.line_no, &ordered, first.uom.as_str(), &price, basis], &ids)?;
@@ -65,5 +66,5 @@ fn po1(out: &mut SetOut<'_>, part: &[PurchaseOrderAckLine]) -> Result<(), WriteE
             seg!(out, "SCH", s.quantity, s.uom, "", "", s.qualifier.as_deref().unwrap_or("067"), s.date)?;
         }
     }
-    Ok(())
+    Ok(ordered_quantity)
 }
