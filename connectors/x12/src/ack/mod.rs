@@ -17,6 +17,7 @@ use std::io::Read;
 use chrono::NaiveDateTime;
 
 use crate::control::{ControlError, ControlNumbers};
+use crate::inbound::map_transaction;
 use crate::issue::{GroupCode, SegmentIssue, SetCode, SetIssue, Ta1Code};
 use crate::reader::{functional_id, Event, Group, Interchange, ReadError, X12Reader};
 use crate::writer::WriteError;
@@ -293,8 +294,13 @@ pub fn acknowledge<R: Read>(
             Event::InterchangeStart(ic) => builder.interchange_start(ic),
             Event::GroupStart(g) => builder.group_start(g),
             Event::Transaction(tx) => {
-                // the mapping findings (crate::inbound::map_transaction) join these once the mapper lands
-                builder.transaction(tx.set_id, tx.control_number, tx.implementation, &tx.issues, &tx.segment_issues);
+                let (mut set_issues, mut segment_issues) = (tx.issues.clone(), tx.segment_issues.clone());
+                if !tx.interchange.rejected() && !tx.group.rejected() {
+                    let mapped = map_transaction(&tx);
+                    set_issues.extend(mapped.set_issues);
+                    segment_issues.extend(mapped.segment_issues);
+                }
+                builder.transaction(tx.set_id, tx.control_number, tx.implementation, &set_issues, &segment_issues);
             }
             Event::GroupEnd(g) => builder.group_end(g),
             Event::InterchangeEnd(ic) => acks.extend(builder.interchange_end(ic, numbers)?),
