@@ -913,14 +913,22 @@ fn fa997_empty_body_misses_ak1_and_ak9() {
 }
 
 #[test]
-fn fa997_invalid_content_is_rejected() {
+fn fa997_invalid_content_and_garbled_detail() {
     let sets = map_file("staedi_997_invalid_min.edi");
     let errors = element_errors(&sets[0].mapped);
     assert_eq!(errors, [("AK1".to_string(), 2, None, 1, Some(479), ElementCode::InvalidCode)]);
 
+    // Repetitions and components where AK302 wants a number: the detail of a received
+    // acknowledgment is information, so this is a warning and the statuses still count.
     let sets = map_file("staedi_997_repetition_composite.edi");
-    let errors = element_errors(&sets[0].mapped);
-    assert_eq!(errors, [("AK3".to_string(), 4, Some("AK3".to_string()), 2, Some(719), ElementCode::InvalidCharacter)]);
+    let m = &sets[0].mapped;
+    assert!(m.accepted(), "{:?}", m.segment_issues);
+    assert_eq!(m.warnings.len(), 1);
+    assert_eq!((m.warnings[0].at.segment_id.as_str(), m.warnings[0].message.contains("AK302")), ("AK3", true));
+    let a = fack(m.document.as_ref().unwrap());
+    assert_eq!((a.group_status.as_str(), a.transactions[0].status.as_str()), ("R", "R"));
+    let seg = &a.transactions[0].segment_errors[0];
+    assert_eq!((seg.segment_id.as_str(), seg.position, seg.element_errors[0].position.as_str()), ("NM1", 0, "8"));
 }
 
 #[test]

@@ -362,8 +362,9 @@ pub(crate) fn purpose(cx: &mut Cx<'_>, seg: &Segment<'_>, n: usize) -> Purpose {
 // ---- items --------------------------------------------------------------------------
 
 /// Puts one product id where it belongs by its qualifier (DE 235): UP -> upc, EN/UK ->
-/// gtin, VN/VP/VC -> vendor_part, BP/IN/CB/PI -> buyer_part, SK -> sku. Every other
-/// qualifier, and a second id for a field already set, goes to `other_ids`.
+/// gtin, VN/VP/VC -> vendor_part, BP/IN/CB/PI -> buyer_part, SK -> sku, PD (a part
+/// description) -> description. Every other qualifier, and a second id for a field
+/// already set, goes to `other_ids`.
 pub(crate) fn add_id(item: &mut ItemRef, qualifier: &str, value: &str) {
     let slot = match qualifier {
         "UP" => &mut item.upc,
@@ -371,6 +372,8 @@ pub(crate) fn add_id(item: &mut ItemRef, qualifier: &str, value: &str) {
         "VN" | "VP" | "VC" => &mut item.vendor_part,
         "BP" | "IN" | "CB" | "PI" => &mut item.buyer_part,
         "SK" => &mut item.sku,
+        // PD is "part number description": a description sent as an id.
+        "PD" => &mut item.description,
         _ => {
             return item.other_ids.push(Reference {
                 qualifier: qualifier.to_string(),

@@ -11,13 +11,17 @@
 //! - AK3 / IK3: a segment in error (id 01, position 02, loop 03, code 04); AK4 / IK4 its
 //!   element errors (position 01 as `element[-component[-repetition]]`, data element
 //!   number 02, code 03, copy of the bad data 04).
+//! - The AK3/AK4 detail is information about our own set, not a reason to reject the
+//!   partner's acknowledgment: a position that is not a number is a warning (read as 0).
+//!   The statuses and the group's control number are what the hub acts on, so a bad
+//!   AK101 or status code is an error.
 //! - Not mapped: 999 CTX context segments and the AK2/AK1 implementation references.
 
 use crossdock_model::{AckedElementError, AckedSegmentError, AckedTransaction, Document, FunctionalAck};
 
 use super::common::text;
 use super::{Cx, LoopDef, Required, SetSpec};
-use crate::issue::{ElementCode, ElementIssue, SegmentCode};
+use crate::issue::{ElementCode, SegmentCode};
 use crate::reader::Segment;
 
 pub(super) const SPEC: SetSpec = SetSpec {
@@ -79,7 +83,7 @@ fn map(cx: &mut Cx<'_>) -> Option<Document> {
             }
             "AK3" | "IK3" => match ack.transactions.last_mut().filter(|_| open) {
                 Some(tx) => {
-                    let position = cx.count(&seg, 2, 719).unwrap_or_default();
+                    let position = detail_position(cx, &seg);
                     tx.segment_errors.push(AckedSegmentError {
                         segment_id: text(&seg, 1).unwrap_or_default(),
                         position,
@@ -139,23 +143,23 @@ fn close(cx: &mut Cx<'_>, seg: &Segment<'_>, open: &mut bool) {
     }
 }
 
+/// AK302 / IK302, the position of the segment in error. The detail of a received
+/// acknowledgment is information, not something to reject it for: a position that is not
+/// a number is read as 0, with a warning.
+fn detail_position(cx: &mut Cx<'_>, seg: &Segment<'_>) -> u32 {
+    let Some(v) = seg.text(2) else { return 0 };
+    v.parse().unwrap_or_else(|_| {
+        cx.warn(seg, format!("{}02 {v:?} is not a segment position; read as 0", seg.id()));
+        0
+    })
+}
+
 /// AK4 / IK4: position (C030: element, component, repetition), data element number,
 /// error code, copy of the bad value.
 fn element_error(cx: &mut Cx<'_>, seg: &Segment<'_>) -> AckedElementError {
     let parts: Vec<&str> = (1..=3).map(|c| seg.component(1, c).trim()).collect();
     if let Some(bad) = parts.iter().find(|p| !p.is_empty() && !p.bytes().all(|b| b.is_ascii_digit())) {
-        let message = format!("{}01 {bad:?} is not an element position", seg.id());
-        cx.element_issue(
-            seg,
-            ElementIssue {
-                code: ElementCode::InvalidCharacter,
-                position: 1,
-                component: Some(1),
-                reference: Some(722),
-                value: Some(bad.to_string()),
-                message,
-            },
-        );
+        cx.warn(seg, format!("{}01 {bad:?} is not an element position; kept as sent", seg.id()));
     }
     let used = parts.iter().rposition(|p| !p.is_empty()).map_or(0, |i| i + 1);
     AckedElementError {

@@ -118,6 +118,7 @@ pub(crate) struct SetSpec {
     pub map: fn(&mut Cx<'_>) -> Option<Document>,
 }
 
+/// A segment a set cannot do without, and where it belongs.
 #[derive(Clone, Copy)]
 pub(crate) enum Required {
     Head(&'static str),
@@ -144,7 +145,6 @@ pub(crate) struct Cx<'t> {
     pub set_id: &'t str,
     set_at: Location,
     segment_issues: Vec<SegmentIssue>,
-    set_issues: Vec<SetIssue>,
     warnings: Vec<Warning>,
 }
 
@@ -160,7 +160,6 @@ impl<'t> Cx<'t> {
             set_id: tx.set_id,
             set_at: tx.at.clone(),
             segment_issues: Vec::new(),
-            set_issues: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -327,7 +326,7 @@ impl<'t> Cx<'t> {
                 message,
             });
         }
-        Mapped { document, set_issues: self.set_issues, segment_issues: self.segment_issues, warnings: self.warnings }
+        Mapped { document, set_issues: Vec::new(), segment_issues: self.segment_issues, warnings: self.warnings }
     }
 }
 
