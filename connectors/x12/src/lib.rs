@@ -7,11 +7,12 @@ pub mod issue;
 pub mod outbound;
 pub mod profile;
 pub mod reader;
+pub mod translate;
 pub mod writer;
 
 pub use ack::{acknowledge, AckBuilder, AckError, AckKind, AckOptions, Acknowledgment};
 pub use inbound::{map_transaction, Mapped, Warning};
 pub use issue::*;
+pub use outbound::{write_documents, OutboundError};
 pub use profile::PartnerProfile;
 pub use reader::{Delimiters, Event, Group, Interchange, ReadError, ReaderOptions, Segment, Transaction, X12Reader};
-pub use outbound::{write_documents, OutboundError};

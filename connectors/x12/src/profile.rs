@@ -129,7 +129,8 @@ impl PartnerProfile {
                 return Err(format!("partner {}: separator {c:?} must be ASCII punctuation", self.id));
             }
         }
-        let all = [self.element_separator, self.component_separator, self.repetition_separator, self.segment_terminator];
+        let all =
+            [self.element_separator, self.component_separator, self.repetition_separator, self.segment_terminator];
         for (i, a) in all.iter().enumerate() {
             if all[i + 1..].contains(a) {
                 return Err(format!("partner {}: separator {a:?} is used twice", self.id));

@@ -12,10 +12,13 @@ fn trace(input: impl Read) -> Vec<String> {
     while let Some(ev) = r.next() {
         match ev {
             Err(e) => out.push(format!("FATAL {e}")),
-            Ok(Event::InterchangeStart(ic)) => out.push(format!("ISA {} {}", ic.isa.sender_id(), ic.isa.control_number())),
+            Ok(Event::InterchangeStart(ic)) => {
+                out.push(format!("ISA {} {}", ic.isa.sender_id(), ic.isa.control_number()))
+            }
             Ok(Event::GroupStart(g)) => out.push(format!("GS {} {}", g.functional_id(), g.control_number())),
             Ok(Event::Transaction(tx)) => {
-                let segs: Vec<String> = tx.segments().map(|s| format!("{}@{}:{}", s.raw(), s.position, s.line)).collect();
+                let segs: Vec<String> =
+                    tx.segments().map(|s| format!("{}@{}:{}", s.raw(), s.position, s.line)).collect();
                 out.push(format!("ST {} {} [{}]", tx.set_id, tx.control_number, segs.join(" | ")));
                 out.extend(tx.issues.iter().map(|i| format!("  ! {i}")));
                 out.extend(tx.segment_issues.iter().map(|i| format!("  ! {i}")));
@@ -56,7 +59,10 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         .filter(|p| p.extension().is_some_and(|x| x == "edi"))
         .collect();
     files.sort();
-    files.into_iter().map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())).collect()
+    files
+        .into_iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect()
 }
 
 #[test]
@@ -104,7 +110,8 @@ fn strip_positions(s: String) -> String {
 
 #[test]
 fn line_breaks_inside_segments_are_not_data_when_the_terminator_is_not_one() {
-    let wrapped: String = CLEAN.as_bytes().chunks(80).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n");
+    let wrapped: String =
+        CLEAN.as_bytes().chunks(80).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join("\n");
     let t = trace(wrapped.as_bytes());
     assert!(t.iter().any(|l| l.contains("BAK*00*AC*PO1*20260101@2")), "{t:?}");
     assert!(t.iter().all(|l| !l.contains('!')), "{t:?}");
@@ -112,7 +119,10 @@ fn line_breaks_inside_segments_are_not_data_when_the_terminator_is_not_one() {
 
 #[test]
 fn envelope_errors_are_found_at_every_level() {
-    let bad = CLEAN.replace("SE*3*0001", "SE*4*0002").replace("GE*1*5", "GE*2*6").replace("IEA*1*000000007", "IEA*1*000000008");
+    let bad = CLEAN
+        .replace("SE*3*0001", "SE*4*0002")
+        .replace("GE*1*5", "GE*2*6")
+        .replace("IEA*1*000000007", "IEA*1*000000008");
     let t = trace(bad.as_bytes()).join("\n");
     for code in ["AK5 4:", "AK5 3:", "AK9 5:", "AK9 4:", "TA1 001:"] {
         assert!(t.contains(code), "missing {code} in\n{t}");

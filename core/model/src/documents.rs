@@ -8,9 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{
-    Carrier, Charge, Contact, DatedEvent, ItemRef, Party, PaymentTerms, Quantity, Reference, Uom,
-};
+use crate::common::{Carrier, Charge, Contact, DatedEvent, ItemRef, Party, PaymentTerms, Quantity, Reference, Uom};
 use crate::inventory::InventoryAdvice;
 use crate::order::SalesOrder;
 

@@ -67,9 +67,7 @@ pub enum Fulfillment {
 }
 
 /// The status of one order line. The order's status is rolled up from its lines.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineStatus {
     #[default]

@@ -65,9 +65,8 @@ use rust_decimal::Decimal;
 
 use crate::common::ItemRef;
 use crate::documents::{
-    Document, FulfillmentLine, FulfillmentRequest, FulfillmentUpdate, FunctionalAck, Invoice,
-    InvoiceLine, PurchaseOrder, PurchaseOrderAck, PurchaseOrderLine, Return, ShipNotice,
-    ShipmentStatus,
+    Document, FulfillmentLine, FulfillmentRequest, FulfillmentUpdate, FunctionalAck, Invoice, InvoiceLine,
+    PurchaseOrder, PurchaseOrderAck, PurchaseOrderLine, Return, ShipNotice, ShipmentStatus,
 };
 use crate::envelope::{Envelope, SCHEMA_VERSION};
 use crate::inventory::{AdviceMode, InventoryAdvice};
@@ -249,11 +248,7 @@ impl Validate for Invoice {
                 c.required("uom", line.uom.as_str());
                 c.not_negative("unit_price", line.unit_price);
             });
-            c.line_count(
-                "totals.line_count",
-                self.totals.line_count,
-                self.lines.len(),
-            );
+            c.line_count("totals.line_count", self.totals.line_count, self.lines.len());
         })
     }
 }
@@ -277,9 +272,7 @@ impl Validate for InventoryAdvice {
                 c.required("uom", pos.uom.as_str());
                 if snapshot {
                     c.not_negative("available", pos.available);
-                    for (field, supply) in
-                        [("in_transit", &pos.in_transit), ("on_order", &pos.on_order)]
-                    {
+                    for (field, supply) in [("in_transit", &pos.in_transit), ("on_order", &pos.on_order)] {
                         c.each(field, supply, |c, s| c.not_negative("quantity", s.quantity));
                     }
                 }
@@ -325,9 +318,7 @@ impl Validate for ShipmentStatus {
         Checker::run(|c| {
             c.required("shipment_id", &self.shipment_id);
             c.not_empty("events", &self.events);
-            c.each("events", &self.events, |c, event| {
-                c.required("status", &event.status)
-            });
+            c.each("events", &self.events, |c, event| c.required("status", &event.status));
         })
     }
 }
@@ -344,12 +335,9 @@ impl Validate for FunctionalAck {
             c.required("functional_id", &self.functional_id);
             c.required("group_control_number", &self.group_control_number);
             c.one_of("group_status", &self.group_status, GROUP_STATUSES);
-            if let (Some(received), Some(accepted)) =
-                (self.transactions_received, self.transactions_accepted)
-            {
+            if let (Some(received), Some(accepted)) = (self.transactions_received, self.transactions_accepted) {
                 if accepted > received {
-                    let message =
-                        format!("{accepted} transaction sets accepted, only {received} received");
+                    let message = format!("{accepted} transaction sets accepted, only {received} received");
                     c.report("transactions_accepted", rule::COUNTS_CONSISTENT, message);
                 }
             }
@@ -480,17 +468,12 @@ struct Checker {
 
 impl Checker {
     fn run(check: impl FnOnce(&mut Checker)) -> Result<(), ValidationError> {
-        let mut c = Checker {
-            path: "$".to_owned(),
-            found: Vec::new(),
-        };
+        let mut c = Checker { path: "$".to_owned(), found: Vec::new() };
         check(&mut c);
         if c.found.is_empty() {
             Ok(())
         } else {
-            Err(ValidationError {
-                violations: c.found,
-            })
+            Err(ValidationError { violations: c.found })
         }
     }
 
@@ -503,12 +486,7 @@ impl Checker {
     }
 
     /// Runs `check` on every element of the array `field`.
-    fn each<'a, T>(
-        &mut self,
-        field: &str,
-        items: &'a [T],
-        mut check: impl FnMut(&mut Self, &'a T),
-    ) {
+    fn each<'a, T>(&mut self, field: &str, items: &'a [T], mut check: impl FnMut(&mut Self, &'a T)) {
         self.at(field, |c| {
             for (i, item) in items.iter().enumerate() {
                 c.at(i, |c| check(c, item));
@@ -517,12 +495,7 @@ impl Checker {
     }
 
     /// Runs `check` on the object `field` when it is present.
-    fn some<'a, T>(
-        &mut self,
-        field: &str,
-        value: Option<&'a T>,
-        check: impl FnOnce(&mut Self, &'a T),
-    ) {
+    fn some<'a, T>(&mut self, field: &str, value: Option<&'a T>, check: impl FnOnce(&mut Self, &'a T)) {
         if let Some(value) = value {
             self.at(field, |c| check(c, value));
         }
@@ -553,11 +526,7 @@ impl Checker {
     /// Records a violation at the current path.
     fn here(&mut self, rule: &'static str, message: impl Into<String>) {
         let path = self.path.clone();
-        self.found.push(Violation {
-            path,
-            rule,
-            message: message.into(),
-        });
+        self.found.push(Violation { path, rule, message: message.into() });
     }
 
     /// Records a violation at `field`.
@@ -596,21 +565,13 @@ impl Checker {
 
     fn positive(&mut self, field: &str, value: impl Into<Option<Decimal>>) {
         if let Some(v) = value.into().filter(|v| *v <= Decimal::ZERO) {
-            self.report(
-                field,
-                rule::QUANTITY_POSITIVE,
-                format!("must be greater than zero, got {v}"),
-            );
+            self.report(field, rule::QUANTITY_POSITIVE, format!("must be greater than zero, got {v}"));
         }
     }
 
     fn not_negative(&mut self, field: &str, value: impl Into<Option<Decimal>>) {
         if let Some(v) = value.into().filter(|v| *v < Decimal::ZERO) {
-            self.report(
-                field,
-                rule::NOT_NEGATIVE,
-                format!("must not be negative, got {v}"),
-            );
+            self.report(field, rule::NOT_NEGATIVE, format!("must not be negative, got {v}"));
         }
     }
 
@@ -637,14 +598,9 @@ impl Checker {
 
     fn sums_to(&mut self, field: &str, parts: impl IntoIterator<Item = Decimal>, whole: Decimal) {
         // Checked: absurd quantities from a partner must not panic the validator.
-        let sum = parts
-            .into_iter()
-            .try_fold(Decimal::ZERO, Decimal::checked_add);
+        let sum = parts.into_iter().try_fold(Decimal::ZERO, Decimal::checked_add);
         if sum != Some(whole) {
-            let sum = sum.map_or_else(
-                || "more than the largest decimal".to_owned(),
-                |s| s.to_string(),
-            );
+            let sum = sum.map_or_else(|| "more than the largest decimal".to_owned(), |s| s.to_string());
             let message = format!("quantities add up to {sum}, not to the line quantity {whole}");
             self.report(field, rule::DESTINATIONS_SUM_TO_QUANTITY, message);
         }
@@ -664,14 +620,7 @@ fn is_blank(s: &str) -> bool {
 
 /// True when the item carries at least one non-blank identifier.
 fn is_identified(item: &ItemRef) -> bool {
-    let ids = [
-        &item.sku,
-        &item.gtin,
-        &item.upc,
-        &item.buyer_part,
-        &item.vendor_part,
-    ];
-    ids.into_iter()
-        .any(|id| id.as_deref().is_some_and(|id| !is_blank(id)))
+    let ids = [&item.sku, &item.gtin, &item.upc, &item.buyer_part, &item.vendor_part];
+    ids.into_iter().any(|id| id.as_deref().is_some_and(|id| !is_blank(id)))
         || item.other_ids.iter().any(|r| !is_blank(&r.value))
 }

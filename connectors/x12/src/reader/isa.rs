@@ -99,7 +99,13 @@ pub(crate) const SCAN_BYTES: usize = MAX_ELEMENTS_BYTES + 8;
 /// Reads the ISA at the start of `bytes`. Line breaks inside it are skipped (VAN-wrapped
 /// files break lines anywhere) unless the terminator itself turns out to be a line break.
 pub(crate) fn scan(bytes: &[u8], eof: bool, at: &Location, lenient_widths: bool) -> Result<IsaScan, NotIsa> {
-    let need_more = || if eof { NotIsa::Fatal(Ta1Code::PrematureEnd, "the input ends inside the ISA segment".into()) } else { NotIsa::NeedMore };
+    let need_more = || {
+        if eof {
+            NotIsa::Fatal(Ta1Code::PrematureEnd, "the input ends inside the ISA segment".into())
+        } else {
+            NotIsa::NeedMore
+        }
+    };
     if bytes.len() < 4 {
         return Err(need_more());
     }
@@ -151,7 +157,9 @@ pub(crate) fn scan(bytes: &[u8], eof: bool, at: &Location, lenient_widths: bool)
         terminator = Terminator::LINE_BREAK;
         component = None;
         consumed = i + 1;
-    } else if term_bytes[0].is_ascii_alphanumeric() || (terminator.is_line_break() && next_line_ends_with(&bytes[consumed..], component.unwrap_or(0))) {
+    } else if term_bytes[0].is_ascii_alphanumeric()
+        || (terminator.is_line_break() && next_line_ends_with(&bytes[consumed..], component.unwrap_or(0)))
+    {
         // What stands in ISA16 is really the segment terminator: the ISA is one character short.
         let c = component.take().unwrap_or(b'~');
         issues.push(issue(
@@ -165,7 +173,9 @@ pub(crate) fn scan(bytes: &[u8], eof: bool, at: &Location, lenient_widths: bool)
         if let Some(after) = broken_after {
             issues.push(issue(
                 Ta1Code::ControlStructureInvalid,
-                format!("the segment terminator is a line break, yet the ISA is broken across lines after ISA{after:02}"),
+                format!(
+                    "the segment terminator is a line break, yet the ISA is broken across lines after ISA{after:02}"
+                ),
             ));
         }
     }
@@ -192,13 +202,19 @@ fn check_fields(f: &[String], version: &str, lenient_widths: bool, report: &mut 
     if version.len() != 5 || !version.bytes().all(|b| b.is_ascii_digit()) {
         report(Ta1Code::VersionInvalid, format!("ISA12 {version:?} is not a five-digit version"));
     } else if version < "00300" {
-        report(Ta1Code::VersionNotSupported, format!("ISA12 version {version} is older than the supported 00300 and later"));
+        report(
+            Ta1Code::VersionNotSupported,
+            format!("ISA12 version {version} is older than the supported 00300 and later"),
+        );
     }
     if !lenient_widths {
         for (n, field) in f.iter().enumerate().take(15) {
             let chars = field.chars().count();
             if chars != WIDTHS[n] {
-                report(WIDTH_CODES[n], format!("ISA{:02} is {} characters wide, the standard fixes it at {}", n + 1, chars, WIDTHS[n]));
+                report(
+                    WIDTH_CODES[n],
+                    format!("ISA{:02} is {} characters wide, the standard fixes it at {}", n + 1, chars, WIDTHS[n]),
+                );
             }
         }
     }
@@ -232,7 +248,10 @@ fn check_fields(f: &[String], version: &str, lenient_widths: bool, report: &mut 
         report(Ta1Code::TimeInvalid, format!("ISA10 {:?} is not a valid HHMM time", t(10)));
     }
     if version < "00402" && t(11) != "U" {
-        report(Ta1Code::StandardsIdInvalid, format!("ISA11 {:?} should be U (US EDI community) before version 00402", t(11)));
+        report(
+            Ta1Code::StandardsIdInvalid,
+            format!("ISA11 {:?} should be U (US EDI community) before version 00402", t(11)),
+        );
     }
     if t(13).len() != 9 || !t(13).bytes().all(|b| b.is_ascii_digit()) {
         report(Ta1Code::ControlNumberInvalid, format!("ISA13 {:?} is not a nine-digit control number", t(13)));

@@ -19,8 +19,10 @@ use std::io::Read;
 pub use isa::Isa;
 pub use segment::{Delimiters, Segment, Terminator};
 
-use crate::issue::{GroupCode, GroupIssue, InterchangeIssue, Location, SegmentCode, SegmentIssue, SetCode, SetIssue, Ta1Code};
 use crate::issue::{ElementCode, ElementIssue};
+use crate::issue::{
+    GroupCode, GroupIssue, InterchangeIssue, Location, SegmentCode, SegmentIssue, SetCode, SetIssue, Ta1Code,
+};
 
 /// How strict to be, and how much memory to allow.
 #[derive(Debug, Clone)]
@@ -149,7 +151,13 @@ impl<'r> Transaction<'r> {
     pub fn segments(&self) -> impl Iterator<Item = Segment<'r>> + '_ {
         let first = self.spans.first().map(|s| s.index).unwrap_or(0);
         self.spans.iter().map(move |s| {
-            Segment::new(&self.text[s.start - self.base..s.end - self.base], self.delims, s.index, s.line, s.index - first + 1)
+            Segment::new(
+                &self.text[s.start - self.base..s.end - self.base],
+                self.delims,
+                s.index,
+                s.line,
+                s.index - first + 1,
+            )
         })
     }
 
@@ -264,7 +272,8 @@ impl<R: Read> X12Reader<R> {
             EventKind::GroupEnd => Event::GroupEnd(self.group.as_ref().expect("a group is open")),
             EventKind::Transaction(t) => {
                 let (first, last) = (self.tx_spans[0], *self.tx_spans.last().expect("ST was read"));
-                let text = std::str::from_utf8(&self.buf[first.start..last.end]).expect("segments were made valid UTF-8");
+                let text =
+                    std::str::from_utf8(&self.buf[first.start..last.end]).expect("segments were made valid UTF-8");
                 let st = Segment::new(&text[..first.end - first.start], self.delims, first.index, first.line, 1);
                 Event::Transaction(Transaction {
                     interchange: ic,
@@ -293,7 +302,11 @@ impl<R: Read> X12Reader<R> {
                 State::InInterchange => {
                     let Some(seg) = self.take_segment()? else {
                         let at = self.here("");
-                        self.add_interchange_issue(Ta1Code::PrematureEnd, at, "the input ends before the IEA trailer".into());
+                        self.add_interchange_issue(
+                            Ta1Code::PrematureEnd,
+                            at,
+                            "the input ends before the IEA trailer".into(),
+                        );
                         self.state = State::Finished;
                         return Ok(Some(EventKind::InterchangeEnd));
                     };
@@ -307,7 +320,11 @@ impl<R: Read> X12Reader<R> {
                         "ISA" => {
                             self.peeked = Some(seg);
                             let at = self.loc(&seg);
-                            self.add_interchange_issue(Ta1Code::ControlStructureInvalid, at, "a new ISA begins before the IEA trailer".into());
+                            self.add_interchange_issue(
+                                Ta1Code::ControlStructureInvalid,
+                                at,
+                                "a new ISA begins before the IEA trailer".into(),
+                            );
                             self.state = State::Outside;
                             return Ok(Some(EventKind::InterchangeEnd));
                         }
@@ -350,7 +367,11 @@ impl<R: Read> X12Reader<R> {
         self.peeked = None; // a peeked ISA is re-read from its bytes below
         if !self.skip_whitespace()? {
             if self.seg_index == 0 {
-                return Err(ReadError::unreadable(self.here(""), Ta1Code::PrematureEnd, "the input is empty: no ISA segment"));
+                return Err(ReadError::unreadable(
+                    self.here(""),
+                    Ta1Code::PrematureEnd,
+                    "the input is empty: no ISA segment",
+                ));
             }
             self.state = State::Finished;
             return Ok(None);
@@ -368,7 +389,11 @@ impl<R: Read> X12Reader<R> {
         let at = Location { segment: self.seg_index + 1, line: self.line, segment_id: "ISA".into() };
         if !head.starts_with(b"ISA") {
             let at = Location { segment_id: String::new(), ..at };
-            return Err(ReadError::unreadable(at, Ta1Code::ControlStructureInvalid, not_x12_reason(head, self.seg_index == 0)));
+            return Err(ReadError::unreadable(
+                at,
+                Ta1Code::ControlStructureInvalid,
+                not_x12_reason(head, self.seg_index == 0),
+            ));
         }
         let scan = match isa::scan(head, self.eof, &at, self.opts.lenient_isa_widths) {
             Ok(s) => s,
@@ -377,19 +402,34 @@ impl<R: Read> X12Reader<R> {
         };
         self.pos += scan.consumed;
         self.line += scan.newlines;
+        if self.buf[self.pos - 1] == b'\n' {
+            self.line += 1; // the ISA's own terminator was a line break
+        }
         self.seg_index += 1;
         self.delims = scan.isa.delimiters;
         let mut issues = scan.issues;
-        let key = format!("{}/{}/{}/{}/{}", scan.isa.sender_qualifier(), scan.isa.sender_id(), scan.isa.receiver_qualifier(), scan.isa.receiver_id(), scan.isa.control_number());
+        let key = format!(
+            "{}/{}/{}/{}/{}",
+            scan.isa.sender_qualifier(),
+            scan.isa.sender_id(),
+            scan.isa.receiver_qualifier(),
+            scan.isa.receiver_id(),
+            scan.isa.control_number()
+        );
         if !self.seen_interchanges.insert(key) {
             issues.push(InterchangeIssue {
                 code: Ta1Code::DuplicateControlNumber,
                 at: at.clone(),
-                message: format!("interchange control number {} from {} was already received in this input", scan.isa.control_number(), scan.isa.sender_id()),
+                message: format!(
+                    "interchange control number {} from {} was already received in this input",
+                    scan.isa.control_number(),
+                    scan.isa.sender_id()
+                ),
                 fatal: true,
             });
         }
-        self.interchange = Some(Interchange { isa: scan.isa, at, issues, group_count: 0, service_segments: Vec::new() });
+        self.interchange =
+            Some(Interchange { isa: scan.isa, at, issues, group_count: 0, service_segments: Vec::new() });
         self.group = None;
         self.state = State::InInterchange;
         Ok(Some(EventKind::InterchangeStart))
@@ -401,10 +441,16 @@ impl<R: Read> X12Reader<R> {
         let ic = self.interchange.as_mut().expect("open");
         let mut issue = |code, message| ic.issues.push(InterchangeIssue { code, at: at.clone(), message, fatal: true });
         if count.parse::<u32>().ok() != Some(ic.group_count) {
-            issue(Ta1Code::GroupCountInvalid, format!("IEA01 says {count} groups, the interchange has {}", ic.group_count));
+            issue(
+                Ta1Code::GroupCountInvalid,
+                format!("IEA01 says {count} groups, the interchange has {}", ic.group_count),
+            );
         }
         if !same_number(&control, ic.isa.control_number()) {
-            issue(Ta1Code::ControlNumberMismatch, format!("IEA02 {control} does not match ISA13 {}", ic.isa.control_number()));
+            issue(
+                Ta1Code::ControlNumberMismatch,
+                format!("IEA02 {control} does not match ISA13 {}", ic.isa.control_number()),
+            );
         }
         self.state = State::Outside;
         EventKind::InterchangeEnd
@@ -416,8 +462,11 @@ impl<R: Read> X12Reader<R> {
         let element_count = self.element_count(&seg);
         let ic = self.interchange.as_mut().expect("open");
         ic.group_count += 1;
-        let mut group = Group { fields, at: at.clone(), issues: Vec::new(), set_count: 0, set_controls: HashSet::new() };
-        let mut content = |message: String| ic.issues.push(InterchangeIssue { code: Ta1Code::ContentInvalid, at: at.clone(), message, fatal: true });
+        let mut group =
+            Group { fields, at: at.clone(), issues: Vec::new(), set_count: 0, set_controls: HashSet::new() };
+        let mut content = |message: String| {
+            ic.issues.push(InterchangeIssue { code: Ta1Code::ContentInvalid, at: at.clone(), message, fatal: true })
+        };
         if element_count < 8 {
             content(format!("GS has {element_count} elements, it needs 8"));
         }
@@ -435,11 +484,24 @@ impl<R: Read> X12Reader<R> {
         }
         let ctl = group.control_number();
         if ctl.is_empty() || ctl.len() > 9 || !ctl.bytes().all(|b| b.is_ascii_digit()) {
-            group.issues.push(GroupIssue { code: GroupCode::ControlNumberSyntax, at: at.clone(), message: format!("GS06 {ctl:?} is not a 1 to 9 digit number") });
+            group.issues.push(GroupIssue {
+                code: GroupCode::ControlNumberSyntax,
+                at: at.clone(),
+                message: format!("GS06 {ctl:?} is not a 1 to 9 digit number"),
+            });
         }
         let v = group.version();
-        if !(v.starts_with("003") || v.starts_with("004") || v.starts_with("005") || v.starts_with("006") || v.starts_with("007")) {
-            group.issues.push(GroupIssue { code: GroupCode::VersionNotSupported, at: at.clone(), message: format!("GS08 version {v:?} is not supported (003xxx to 007xxx are)") });
+        if !(v.starts_with("003")
+            || v.starts_with("004")
+            || v.starts_with("005")
+            || v.starts_with("006")
+            || v.starts_with("007"))
+        {
+            group.issues.push(GroupIssue {
+                code: GroupCode::VersionNotSupported,
+                at: at.clone(),
+                message: format!("GS08 version {v:?} is not supported (003xxx to 007xxx are)"),
+            });
         }
         if !matches!(group.field(7), "X" | "T") {
             content(format!("GS07 {:?} is not a responsible agency code (X or T)", group.field(7)));
@@ -454,12 +516,24 @@ impl<R: Read> X12Reader<R> {
         let (count, control) = (self.element(&seg, 1).to_string(), self.element(&seg, 2).to_string());
         let g = self.group.as_mut().expect("open");
         if count.parse::<u32>().ok() != Some(g.set_count) {
-            g.issues.push(GroupIssue { code: GroupCode::CountMismatch, at: at.clone(), message: format!("GE01 says {count} transaction sets, the group has {}", g.set_count) });
+            g.issues.push(GroupIssue {
+                code: GroupCode::CountMismatch,
+                at: at.clone(),
+                message: format!("GE01 says {count} transaction sets, the group has {}", g.set_count),
+            });
         }
         if control.is_empty() || control.len() > 9 || !control.bytes().all(|b| b.is_ascii_digit()) {
-            g.issues.push(GroupIssue { code: GroupCode::ControlNumberSyntax, at: at.clone(), message: format!("GE02 {control:?} is not a 1 to 9 digit number") });
+            g.issues.push(GroupIssue {
+                code: GroupCode::ControlNumberSyntax,
+                at: at.clone(),
+                message: format!("GE02 {control:?} is not a 1 to 9 digit number"),
+            });
         } else if !same_number(&control, g.control_number()) {
-            g.issues.push(GroupIssue { code: GroupCode::ControlNumberMismatch, at, message: format!("GE02 {control} does not match GS06 {}", g.control_number()) });
+            g.issues.push(GroupIssue {
+                code: GroupCode::ControlNumberMismatch,
+                at,
+                message: format!("GE02 {control} does not match GS06 {}", g.control_number()),
+            });
         }
         self.state = State::InInterchange;
         EventKind::GroupEnd
@@ -468,7 +542,11 @@ impl<R: Read> X12Reader<R> {
     fn group_trailer_missing(&mut self, why: &str) -> EventKind {
         let at = self.here("GE");
         let g = self.group.as_mut().expect("open");
-        g.issues.push(GroupIssue { code: GroupCode::TrailerMissing, at, message: format!("{why} before the GE trailer of group {}", g.control_number()) });
+        g.issues.push(GroupIssue {
+            code: GroupCode::TrailerMissing,
+            at,
+            message: format!("{why} before the GE trailer of group {}", g.control_number()),
+        });
         self.state = State::InInterchange;
         EventKind::GroupEnd
     }
@@ -486,7 +564,11 @@ impl<R: Read> X12Reader<R> {
         } else if let Some(expected) = functional_id(&set_id) {
             let gs01 = self.group.as_ref().expect("open").functional_id();
             if expected != gs01 {
-                issue(SetCode::SetIdInvalid, &at, format!("transaction set {set_id} belongs in a {expected} functional group, not in GS01 {gs01}"));
+                issue(
+                    SetCode::SetIdInvalid,
+                    &at,
+                    format!("transaction set {set_id} belongs in a {expected} functional group, not in GS01 {gs01}"),
+                );
             }
         }
         if control.len() < 4 || control.len() > 9 {
@@ -495,12 +577,20 @@ impl<R: Read> X12Reader<R> {
         let group = self.group.as_mut().expect("open");
         group.set_count += 1;
         if !group.set_controls.insert(control.clone()) {
-            issue(SetCode::DuplicateControlNumber, &at, format!("ST02 {control} is used twice in group {}", group.control_number()));
+            issue(
+                SetCode::DuplicateControlNumber,
+                &at,
+                format!("ST02 {control} is used twice in group {}", group.control_number()),
+            );
         }
         let mut bytes = st.end - st.start;
         loop {
             let Some(seg) = self.take_segment()? else {
-                issue(SetCode::TrailerMissing, &self.here("SE"), format!("the input ends before the SE trailer of set {control}"));
+                issue(
+                    SetCode::TrailerMissing,
+                    &self.here("SE"),
+                    format!("the input ends before the SE trailer of set {control}"),
+                );
                 break;
             };
             let tag = self.id(&seg);
@@ -514,16 +604,28 @@ impl<R: Read> X12Reader<R> {
             self.tx_spans.push(seg);
             bytes += seg.end - seg.start;
             if bytes > self.opts.max_transaction_bytes {
-                return Err(ReadError::unreadable(at, Ta1Code::ContentInvalid, format!("transaction set {control} is larger than {} bytes", self.opts.max_transaction_bytes)));
+                return Err(ReadError::unreadable(
+                    at,
+                    Ta1Code::ContentInvalid,
+                    format!("transaction set {control} is larger than {} bytes", self.opts.max_transaction_bytes),
+                ));
             }
             if id == "SE" {
                 let (count, se_control) = (self.element(&seg, 1).to_string(), self.element(&seg, 2).to_string());
                 let se_at = self.loc(&seg);
                 if count.parse::<usize>().ok() != Some(self.tx_spans.len()) {
-                    issue(SetCode::SegmentCountMismatch, &se_at, format!("SE01 says {count} segments, the set has {}", self.tx_spans.len()));
+                    issue(
+                        SetCode::SegmentCountMismatch,
+                        &se_at,
+                        format!("SE01 says {count} segments, the set has {}", self.tx_spans.len()),
+                    );
                 }
                 if se_control != control {
-                    issue(SetCode::ControlNumberMismatch, &se_at, format!("SE02 {se_control} does not match ST02 {control}"));
+                    issue(
+                        SetCode::ControlNumberMismatch,
+                        &se_at,
+                        format!("SE02 {se_control} does not match ST02 {control}"),
+                    );
                 }
                 break;
             }
@@ -597,7 +699,11 @@ impl<R: Read> X12Reader<R> {
         let mut wrapped = false;
         let (end, next) = loop {
             let hay = &self.buf[scan..self.end];
-            let found = if term.is_line_break() { memchr::memchr2(b'\r', b'\n', hay) } else { memchr::memchr3(t[0], b'\r', b'\n', hay) };
+            let found = if term.is_line_break() {
+                memchr::memchr2(b'\r', b'\n', hay)
+            } else {
+                memchr::memchr3(t[0], b'\r', b'\n', hay)
+            };
             match found {
                 Some(i) => {
                     let k = scan + i;
@@ -619,13 +725,24 @@ impl<R: Read> X12Reader<R> {
                             continue;
                         }
                     }
+                    if b == b'\n' {
+                        self.line += 1; // a line-break terminator is also a line
+                    }
                     break (k, k + t.len());
                 }
                 None if self.eof => break (self.end, self.end),
                 None => {
                     if self.end - start > self.opts.max_segment_bytes {
                         let at = Location { segment: self.seg_index + 1, line, segment_id: String::new() };
-                        return Err(ReadError::unreadable(at, Ta1Code::SegmentTerminatorInvalid, format!("no segment terminator {:?} within {} bytes", String::from_utf8_lossy(t), self.opts.max_segment_bytes)));
+                        return Err(ReadError::unreadable(
+                            at,
+                            Ta1Code::SegmentTerminatorInvalid,
+                            format!(
+                                "no segment terminator {:?} within {} bytes",
+                                String::from_utf8_lossy(t),
+                                self.opts.max_segment_bytes
+                            ),
+                        ));
                     }
                     let by = self.fill_keeping(start)?;
                     start -= by;
@@ -692,7 +809,14 @@ impl<R: Read> X12Reader<R> {
                     loop_id: None,
                     message: format!("{} has a byte that is not valid UTF-8 text", at.segment_id),
                     at,
-                    elements: vec![ElementIssue { code: ElementCode::InvalidCharacter, position, component: None, reference: None, value: None, message: format!("byte at offset {} is not valid text", bad - span.start) }],
+                    elements: vec![ElementIssue {
+                        code: ElementCode::InvalidCharacter,
+                        position,
+                        component: None,
+                        reference: None,
+                        value: None,
+                        message: format!("byte at offset {} is not valid text", bad - span.start),
+                    }],
                 }
             })
             .collect()
@@ -848,10 +972,17 @@ fn not_x12_reason(head: &[u8], at_start: bool) -> String {
     } else if head.starts_with(b"UNA") || head.starts_with(b"UNB") {
         "it is UN/EDIFACT, not X12".to_string()
     } else {
-        let shown: String = String::from_utf8_lossy(&head[..head.len().min(20)]).chars().map(|c| if c.is_control() { '.' } else { c }).collect();
+        let shown: String = String::from_utf8_lossy(&head[..head.len().min(20)])
+            .chars()
+            .map(|c| if c.is_control() { '.' } else { c })
+            .collect();
         format!("expected an ISA segment, found {shown:?}")
     };
-    if at_start { format!("not an X12 interchange: {what}") } else { format!("unexpected data after the IEA trailer: {what}") }
+    if at_start {
+        format!("not an X12 interchange: {what}")
+    } else {
+        format!("unexpected data after the IEA trailer: {what}")
+    }
 }
 
 /// A segment id held by value (ids are two or three characters; longer ones are not ids).

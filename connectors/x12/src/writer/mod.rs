@@ -62,7 +62,17 @@ pub struct X12Writer {
 impl X12Writer {
     /// `newline` adds a line break after every terminator (many partners ask for it).
     pub fn new(delims: Delimiters, newline: bool) -> Self {
-        X12Writer { out: Vec::with_capacity(4096), delims, newline, isa_control: None, gs_control: None, st_control: None, groups: 0, sets: 0, segments: 0 }
+        X12Writer {
+            out: Vec::with_capacity(4096),
+            delims,
+            newline,
+            isa_control: None,
+            gs_control: None,
+            st_control: None,
+            groups: 0,
+            sets: 0,
+            segments: 0,
+        }
     }
 
     pub fn delimiters(&self) -> Delimiters {
@@ -84,9 +94,16 @@ impl X12Writer {
         let term = self.delims.segment;
         for (i, e) in elements[..keep].iter().enumerate() {
             let rep = self.delims.repetition;
-            let bad = e.bytes().find(|&b| b == self.delims.element || b == term.as_bytes()[0] || Some(b) == rep || b == b'\r' || b == b'\n');
+            let bad = e.bytes().find(|&b| {
+                b == self.delims.element || b == term.as_bytes()[0] || Some(b) == rep || b == b'\r' || b == b'\n'
+            });
             if let Some(b) = bad {
-                return Err(WriteError::DelimiterInData { segment: id.to_string(), position: i + 1, value: e.to_string(), delimiter: b as char });
+                return Err(WriteError::DelimiterInData {
+                    segment: id.to_string(),
+                    position: i + 1,
+                    value: e.to_string(),
+                    delimiter: b as char,
+                });
             }
         }
         self.out.extend_from_slice(id.as_bytes());
@@ -154,7 +171,8 @@ impl X12Writer {
         if self.isa_control.is_none() || self.gs_control.is_some() {
             return Err(WriteError::Invalid("a group opens inside an interchange and outside another group".into()));
         }
-        let (date, time, ctl) = (h.date.format("%Y%m%d").to_string(), h.time.format("%H%M").to_string(), h.control_number.to_string());
+        let (date, time, ctl) =
+            (h.date.format("%Y%m%d").to_string(), h.time.format("%H%M").to_string(), h.control_number.to_string());
         self.segment("GS", &[&h.functional_id, &h.sender, &h.receiver, &date, &time, &ctl, "X", &h.version])?;
         self.gs_control = Some(h.control_number);
         self.groups += 1;
@@ -224,9 +242,29 @@ mod tests {
         let mut w = X12Writer::new(default_delimiters(), true);
         let d = NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
         let t = NaiveTime::from_hms_opt(23, 5, 0).unwrap();
-        let isa = IsaHeader { sender_qualifier: "ZZ".into(), sender_id: "CROSSDOCK".into(), receiver_qualifier: "ZZ".into(), receiver_id: "ACME".into(), date: d, time: t, version: "00501".into(), control_number: 42, ack_requested: true, usage: 'T' };
+        let isa = IsaHeader {
+            sender_qualifier: "ZZ".into(),
+            sender_id: "CROSSDOCK".into(),
+            receiver_qualifier: "ZZ".into(),
+            receiver_id: "ACME".into(),
+            date: d,
+            time: t,
+            version: "00501".into(),
+            control_number: 42,
+            ack_requested: true,
+            usage: 'T',
+        };
         w.begin_interchange(&isa).unwrap();
-        w.begin_group(&GsHeader { functional_id: "PO".into(), sender: "CROSSDOCK".into(), receiver: "ACME".into(), date: d, time: t, control_number: 7, version: "005010".into() }).unwrap();
+        w.begin_group(&GsHeader {
+            functional_id: "PO".into(),
+            sender: "CROSSDOCK".into(),
+            receiver: "ACME".into(),
+            date: d,
+            time: t,
+            control_number: 7,
+            version: "005010".into(),
+        })
+        .unwrap();
         w.begin_set("850", 1, None).unwrap();
         w.segment("BEG", &["00", "SA", "PO-1", "", "20261121", "", ""]).unwrap();
         w.end_set().unwrap();
@@ -251,6 +289,14 @@ mod tests {
     fn a_delimiter_inside_a_value_is_refused() {
         let mut w = X12Writer::new(default_delimiters(), false);
         let err = w.segment("N1", &["ST", "ACME*WEST"]).unwrap_err();
-        assert_eq!(err, WriteError::DelimiterInData { segment: "N1".into(), position: 2, value: "ACME*WEST".into(), delimiter: '*' });
+        assert_eq!(
+            err,
+            WriteError::DelimiterInData {
+                segment: "N1".into(),
+                position: 2,
+                value: "ACME*WEST".into(),
+                delimiter: '*'
+            }
+        );
     }
 }

@@ -5,10 +5,9 @@ use std::fmt::Debug;
 
 use chrono::{FixedOffset, Timelike};
 use crossdock_model::{
-    Capability, Document, Envelope, Fulfillment, FulfillmentRequest, FulfillmentUpdate,
-    FunctionalAck, InventoryAdvice, Invoice, LineStatus, MatchResult, MatchStatus, Node, NodeKind,
-    OrderStatus, PurchaseOrder, PurchaseOrderAck, Purpose, Return, SalesOrder, ShipNotice,
-    ShipmentStatus,
+    Capability, Document, Envelope, Fulfillment, FulfillmentRequest, FulfillmentUpdate, FunctionalAck, InventoryAdvice,
+    Invoice, LineStatus, MatchResult, MatchStatus, Node, NodeKind, OrderStatus, PurchaseOrder, PurchaseOrderAck,
+    Purpose, Return, SalesOrder, ShipNotice, ShipmentStatus,
 };
 use rust_decimal_macros::dec;
 use serde::de::DeserializeOwned;
@@ -78,10 +77,7 @@ fn decimals_are_strings_that_keep_their_scale() {
 
     let order: SalesOrder = parse(&sample("sales_order"));
     assert_eq!(order.lines[0].quantity, dec!(2));
-    assert_eq!(
-        order.lines[0].unit_price.as_ref().unwrap().amount,
-        dec!(9.25)
-    );
+    assert_eq!(order.lines[0].unit_price.as_ref().unwrap().amount, dec!(9.25));
     let json = serde_json::to_value(&order).unwrap();
     assert_eq!(json["lines"][0]["quantity"], json!("2"));
     assert_eq!(json["lines"][0]["unit_price"]["amount"], json!("9.25"));
@@ -90,22 +86,12 @@ fn decimals_are_strings_that_keep_their_scale() {
 
 #[test]
 fn fulfillment_is_tagged_by_mode() {
-    let pickup = Fulfillment::Pickup {
-        node_id: "STORE-12".into(),
-    };
-    assert_eq!(
-        serde_json::to_value(&pickup).unwrap(),
-        json!({ "mode": "pickup", "node_id": "STORE-12" })
-    );
-    assert_eq!(
-        serde_json::to_value(Fulfillment::Ship).unwrap(),
-        json!({ "mode": "ship" })
-    );
+    let pickup = Fulfillment::Pickup { node_id: "STORE-12".into() };
+    assert_eq!(serde_json::to_value(&pickup).unwrap(), json!({ "mode": "pickup", "node_id": "STORE-12" }));
+    assert_eq!(serde_json::to_value(Fulfillment::Ship).unwrap(), json!({ "mode": "ship" }));
     assert_eq!(
         parse::<Fulfillment>(&json!({ "mode": "pickup", "node_id": "S1" })),
-        Fulfillment::Pickup {
-            node_id: "S1".into()
-        }
+        Fulfillment::Pickup { node_id: "S1".into() }
     );
     assert!(serde_json::from_value::<Fulfillment>(json!({ "mode": "pickup" })).is_err());
 }
@@ -115,19 +101,12 @@ fn documents_carry_their_document_type() {
     for kind in KINDS {
         let document: Document = parse(&tagged(kind, sample(kind)));
         assert_eq!(document.kind(), kind);
-        assert_eq!(
-            serde_json::to_value(&document).unwrap()["document_type"],
-            json!(kind)
-        );
+        assert_eq!(serde_json::to_value(&document).unwrap()["document_type"], json!(kind));
     }
     let untagged = serde_json::from_value::<Document>(sample("invoice")).unwrap_err();
     assert!(untagged.to_string().contains("document_type"), "{untagged}");
-    let unknown =
-        serde_json::from_value::<Document>(tagged("invoyce", sample("invoice"))).unwrap_err();
-    assert!(
-        unknown.to_string().contains("unknown variant `invoyce`"),
-        "{unknown}"
-    );
+    let unknown = serde_json::from_value::<Document>(tagged("invoyce", sample("invoice"))).unwrap_err();
+    assert!(unknown.to_string().contains("unknown variant `invoyce`"), "{unknown}");
 }
 
 #[test]
@@ -138,12 +117,7 @@ fn envelopes_use_cloudevents_attribute_names() {
     assert_eq!(wrapped.event_type, "po.received");
     assert_eq!(wrapped.causation_id, None);
     let out = serde_json::to_value(&wrapped).unwrap();
-    let keys: Vec<&str> = out
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = out.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
         [
@@ -197,22 +171,13 @@ fn defaults_are_filled_in_and_empty_optionals_omitted() {
 #[test]
 fn enums_are_snake_case() {
     let cases = [
-        (
-            serde_json::to_value(OrderStatus::PartiallyShipped),
-            "partially_shipped",
-        ),
+        (serde_json::to_value(OrderStatus::PartiallyShipped), "partially_shipped"),
         (serde_json::to_value(LineStatus::Backordered), "backordered"),
         (serde_json::to_value(NodeKind::Threepl), "threepl"),
-        (
-            serde_json::to_value(Capability::ShipFromStore),
-            "ship_from_store",
-        ),
+        (serde_json::to_value(Capability::ShipFromStore), "ship_from_store"),
         (serde_json::to_value(Capability::DropShip), "drop_ship"),
         (serde_json::to_value(Purpose::Cancellation), "cancellation"),
-        (
-            serde_json::to_value(MatchStatus::WithinTolerance),
-            "within_tolerance",
-        ),
+        (serde_json::to_value(MatchStatus::WithinTolerance), "within_tolerance"),
     ];
     for (value, expected) in cases {
         assert_eq!(value.unwrap(), json!(expected));
@@ -222,10 +187,7 @@ fn enums_are_snake_case() {
 #[test]
 fn timestamps_keep_the_offset_they_came_with() {
     let order: SalesOrder = parse(&sample("sales_order"));
-    assert_eq!(
-        order.placed_at.offset(),
-        &FixedOffset::west_opt(5 * 3600).unwrap()
-    );
+    assert_eq!(order.placed_at.offset(), &FixedOffset::west_opt(5 * 3600).unwrap());
     assert_eq!(order.placed_at.hour(), 10);
     let json = serde_json::to_value(&order).unwrap();
     assert_eq!(json["placed_at"], json!("2024-03-01T10:15:00-05:00"));

@@ -351,10 +351,7 @@ pub fn sample(kind: &str) -> Value {
 /// `data` tagged with its `document_type`, as `Document` reads it.
 pub fn tagged(kind: &str, data: Value) -> Value {
     let mut object = json!({ "document_type": kind });
-    object
-        .as_object_mut()
-        .unwrap()
-        .extend(data.as_object().expect("a document is an object").clone());
+    object.as_object_mut().unwrap().extend(data.as_object().expect("a document is an object").clone());
     object
 }
 
@@ -380,9 +377,7 @@ pub fn envelope(data: Value) -> Value {
 pub fn edited(mut value: Value, edits: &[(&str, Value)]) -> Value {
     for (pointer, new) in edits {
         let (parent, key) = pointer.rsplit_once('/').expect("a JSON pointer");
-        let target = value
-            .pointer_mut(parent)
-            .unwrap_or_else(|| panic!("no {parent} in the sample"));
+        let target = value.pointer_mut(parent).unwrap_or_else(|| panic!("no {parent} in the sample"));
         match target {
             Value::Object(map) => {
                 map.insert(key.to_owned(), new.clone());

@@ -29,23 +29,15 @@ fn pointer(path: &str) -> String {
 fn assert_reports(kind: &str, data: &Value, expected: &[(&str, &str)]) {
     let document: Document = parse(&tagged(kind, data.clone()));
     let found = violations(&document);
-    let wanted: Vec<(String, &str)> = expected
-        .iter()
-        .map(|&(path, rule)| (path.to_owned(), rule))
-        .collect();
+    let wanted: Vec<(String, &str)> = expected.iter().map(|&(path, rule)| (path.to_owned(), rule)).collect();
     assert_eq!(found, wanted, "{kind}");
     for (path, _) in &found {
-        assert!(
-            data.pointer(&pointer(path)).is_some(),
-            "{path} is not in the {kind} JSON"
-        );
+        assert!(data.pointer(&pointer(path)).is_some(), "{path} is not in the {kind} JSON");
     }
 
     let wrapped: Envelope = parse(&envelope(tagged(kind, data.clone())));
-    let under_data: Vec<(String, &str)> = wanted
-        .iter()
-        .map(|(path, rule)| (path.replacen('$', "$.data", 1), *rule))
-        .collect();
+    let under_data: Vec<(String, &str)> =
+        wanted.iter().map(|(path, rule)| (path.replacen('$', "$.data", 1), *rule)).collect();
     assert_eq!(violations(&wrapped), under_data, "{kind} in an envelope");
 }
 
@@ -66,10 +58,7 @@ fn typed_documents_validate_like_their_document() {
     let order: crossdock_model::SalesOrder = parse(&broken);
     let document = Document::SalesOrder(order.clone());
     assert_eq!(order.validate(), document.validate());
-    assert_eq!(
-        violations(&order),
-        [("$.order_id".to_owned(), rule::REQUIRED)]
-    );
+    assert_eq!(violations(&order), [("$.order_id".to_owned(), rule::REQUIRED)]);
 }
 
 #[test]
@@ -84,18 +73,12 @@ fn sales_order_reports_every_problem() {
             ("/lines/0/quantity", json!("0")),
             ("/lines/0/unit_price/amount", json!("-1")),
             ("/lines/0/unit_price/currency", json!("EURO")),
-            (
-                "/lines/0/substitutes",
-                json!([{ "sku": "SKU-OK" }, { "description": "red shirt" }]),
-            ),
+            ("/lines/0/substitutes", json!([{ "sku": "SKU-OK" }, { "description": "red shirt" }])),
             ("/lines/1/line_id", json!("1")),
             ("/lines/1/item", json!({ "sku": "" })),
             ("/lines/1/quantity", json!("-2")),
             ("/lines/1/uom", json!("")),
-            (
-                "/lines/1/fulfillment",
-                json!({ "mode": "pickup", "node_id": "" }),
-            ),
+            ("/lines/1/fulfillment", json!({ "mode": "pickup", "node_id": "" })),
         ],
     );
     assert_reports(
@@ -121,13 +104,7 @@ fn sales_order_reports_every_problem() {
 
 #[test]
 fn documents_without_lines_are_rejected_where_lines_give_them_meaning() {
-    for kind in [
-        "sales_order",
-        "purchase_order",
-        "invoice",
-        "fulfillment_request",
-        "return",
-    ] {
+    for kind in ["sales_order", "purchase_order", "invoice", "fulfillment_request", "return"] {
         let mut data = edited(sample(kind), &[("/lines", json!([]))]);
         if kind == "purchase_order" {
             data["declared_totals"] = json!({ "line_count": 0 });
@@ -153,10 +130,7 @@ fn purchase_order_reports_every_problem() {
         &[
             ("/po_number", json!("")),
             ("/currency", json!("US")),
-            (
-                "/lines/0/item",
-                json!({ "other_ids": [{ "qualifier": "EN", "value": " " }] }),
-            ),
+            ("/lines/0/item", json!({ "other_ids": [{ "qualifier": "EN", "value": " " }] })),
             ("/lines/0/unit_price", json!("-4.75")),
             (
                 "/lines/0/destinations",
@@ -198,25 +172,12 @@ fn duplicate_line_numbers_are_reported_at_each_reuse_naming_the_first() {
     let line = sample("purchase_order")["lines"][1].clone();
     let data = edited(
         sample("purchase_order"),
-        &[
-            ("/lines", json!([line.clone(), line.clone(), line])),
-            ("/declared_totals", json!(null)),
-        ],
+        &[("/lines", json!([line.clone(), line.clone(), line])), ("/declared_totals", json!(null))],
     );
-    assert_reports(
-        "purchase_order",
-        &data,
-        &[
-            ("$.lines[1].line_no", "unique"),
-            ("$.lines[2].line_no", "unique"),
-        ],
-    );
+    assert_reports("purchase_order", &data, &[("$.lines[1].line_no", "unique"), ("$.lines[2].line_no", "unique")]);
     let document: Document = parse(&tagged("purchase_order", data));
     let error = document.validate().unwrap_err();
-    assert_eq!(
-        error.violations[1].message,
-        r#""2" is already used by $.lines[0]"#
-    );
+    assert_eq!(error.violations[1].message, r#""2" is already used by $.lines[0]"#);
     assert_eq!(
         error.to_string(),
         "$.lines[1].line_no: \"2\" is already used by $.lines[0] (unique)\n\
@@ -234,11 +195,7 @@ fn destination_quantities_too_large_to_add_are_reported_without_panicking() {
             json!([{ "location": "0001", "quantity": max }, { "location": "0002", "quantity": max }]),
         )],
     );
-    assert_reports(
-        "purchase_order",
-        &data,
-        &[("$.lines[0].destinations", "destinations_sum_to_quantity")],
-    );
+    assert_reports("purchase_order", &data, &[("$.lines[0].destinations", "destinations_sum_to_quantity")]);
 }
 
 #[test]
@@ -291,18 +248,15 @@ fn ship_notice_reports_every_problem() {
             ("/orders/0/packs/0/items/0/line_no", json!("")),
             ("/orders/0/packs/0/items/0/quantity", json!("0")),
             ("/orders/0/packs/0/items/0/ordered_quantity", json!("-12")),
-            (
-                "/orders/0/packs/1/items/0/item",
-                json!({ "description": "blue" }),
-            ),
+            ("/orders/0/packs/1/items/0/item", json!({ "description": "blue" })),
             ("/orders/0/packs/1/items/0/uom", json!("")),
         ],
     );
     let order = data["orders"][0].clone();
-    data["orders"].as_array_mut().unwrap().extend([
-        edited(order.clone(), &[("/packs", json!([]))]),
-        edited(order, &[("/packs/0/items", json!([]))]),
-    ]);
+    data["orders"]
+        .as_array_mut()
+        .unwrap()
+        .extend([edited(order.clone(), &[("/packs", json!([]))]), edited(order, &[("/packs/0/items", json!([]))])]);
     assert_reports(
         "ship_notice",
         &data,
@@ -310,14 +264,8 @@ fn ship_notice_reports_every_problem() {
             ("$.shipment_id", "required"),
             ("$.orders[0].po_number", "required"),
             ("$.orders[0].packs[0].items[0].line_no", "not_blank"),
-            (
-                "$.orders[0].packs[0].items[0].quantity",
-                "quantity_positive",
-            ),
-            (
-                "$.orders[0].packs[0].items[0].ordered_quantity",
-                "quantity_positive",
-            ),
+            ("$.orders[0].packs[0].items[0].quantity", "quantity_positive"),
+            ("$.orders[0].packs[0].items[0].ordered_quantity", "quantity_positive"),
             ("$.orders[0].packs[1].items[0].item", "item_identified"),
             ("$.orders[0].packs[1].items[0].uom", "required"),
             ("$.orders[1].po_number", "required"),
@@ -372,18 +320,12 @@ fn inventory_snapshot_allows_negative_on_hand_only() {
             ("/advice_id", json!(" ")),
             ("/positions/0/on_hand", json!("-30")),
             ("/positions/0/available", json!("-1")),
-            (
-                "/positions/0/on_order",
-                json!([{ "quantity": "5" }, { "quantity": "-5" }]),
-            ),
+            ("/positions/0/on_order", json!([{ "quantity": "5" }, { "quantity": "-5" }])),
             ("/positions/1/item", json!({})),
             ("/positions/1/location", json!("")),
             ("/positions/1/uom", json!("")),
             ("/positions/1/in_transit/0/quantity", json!("-10")),
-            (
-                "/positions/2",
-                json!({ "item": { "sku": "SKU-X" }, "uom": "EA" }),
-            ),
+            ("/positions/2", json!({ "item": { "sku": "SKU-X" }, "uom": "EA" })),
         ],
     );
     assert_reports(
@@ -411,22 +353,11 @@ fn inventory_delta_carries_signed_changes() {
             ("/mode", json!("delta")),
             ("/positions/0/available", json!("-1")),
             ("/positions/1/in_transit/0/quantity", json!("-10")),
-            (
-                "/positions/2",
-                json!({ "item": { "sku": "SKU-X" }, "uom": "EA" }),
-            ),
+            ("/positions/2", json!({ "item": { "sku": "SKU-X" }, "uom": "EA" })),
         ],
     );
-    assert_reports(
-        "inventory_advice",
-        &data,
-        &[("$.positions[2]", "quantity_reported")],
-    );
-    assert_reports(
-        "inventory_advice",
-        &edited(data, &[("/positions", json!([]))]),
-        &[],
-    );
+    assert_reports("inventory_advice", &data, &[("$.positions[2]", "quantity_reported")]);
+    assert_reports("inventory_advice", &edited(data, &[("/positions", json!([]))]), &[]);
 }
 
 #[test]
@@ -489,18 +420,8 @@ fn fulfillment_update_reports_every_problem() {
 
 #[test]
 fn shipment_status_reports_every_problem() {
-    let data = edited(
-        sample("shipment_status"),
-        &[("/shipment_id", json!("")), ("/events/1/status", json!(""))],
-    );
-    assert_reports(
-        "shipment_status",
-        &data,
-        &[
-            ("$.shipment_id", "required"),
-            ("$.events[1].status", "required"),
-        ],
-    );
+    let data = edited(sample("shipment_status"), &[("/shipment_id", json!("")), ("/events/1/status", json!(""))]);
+    assert_reports("shipment_status", &data, &[("$.shipment_id", "required"), ("$.events[1].status", "required")]);
     let data = edited(sample("shipment_status"), &[("/events", json!([]))]);
     assert_reports("shipment_status", &data, &[("$.events", "not_empty")]);
 }
@@ -519,14 +440,8 @@ fn functional_ack_reports_every_problem() {
             ("/transactions/0/control_number", json!("")),
             ("/transactions/1/status", json!("P")),
             ("/transactions/1/segment_errors/0/segment_id", json!("")),
-            (
-                "/transactions/1/segment_errors/0/element_errors/0/position",
-                json!(""),
-            ),
-            (
-                "/transactions/1/segment_errors/0/element_errors/0/code",
-                json!(""),
-            ),
+            ("/transactions/1/segment_errors/0/element_errors/0/position", json!("")),
+            ("/transactions/1/segment_errors/0/element_errors/0/code", json!("")),
         ],
     );
     assert_reports(
@@ -542,22 +457,13 @@ fn functional_ack_reports_every_problem() {
             ("$.transactions[0].control_number", "required"),
             ("$.transactions[1].status", "one_of"),
             ("$.transactions[1].segment_errors[0].segment_id", "required"),
-            (
-                "$.transactions[1].segment_errors[0].element_errors[0].position",
-                "required",
-            ),
-            (
-                "$.transactions[1].segment_errors[0].element_errors[0].code",
-                "required",
-            ),
+            ("$.transactions[1].segment_errors[0].element_errors[0].position", "required"),
+            ("$.transactions[1].segment_errors[0].element_errors[0].code", "required"),
         ],
     );
     let document: Document = parse(&tagged("functional_ack", data));
     let error = document.validate().unwrap_err();
-    assert_eq!(
-        error.violations[0].message,
-        r#"must be one of 997, 999, got "998""#
-    );
+    assert_eq!(error.violations[0].message, r#"must be one of 997, 999, got "998""#);
 }
 
 #[test]
@@ -630,20 +536,10 @@ fn envelope_reports_its_attributes_then_its_data() {
 fn messages_name_the_offending_value() {
     let data = edited(
         sample("purchase_order"),
-        &[
-            ("/currency", json!("usd")),
-            ("/lines/1/quantity", json!("-2")),
-            ("/declared_totals/line_count", json!(5)),
-        ],
+        &[("/currency", json!("usd")), ("/lines/1/quantity", json!("-2")), ("/declared_totals/line_count", json!(5))],
     );
     let document: Document = parse(&tagged("purchase_order", data));
-    let messages: Vec<String> = document
-        .validate()
-        .unwrap_err()
-        .violations
-        .into_iter()
-        .map(|v| v.message)
-        .collect();
+    let messages: Vec<String> = document.validate().unwrap_err().violations.into_iter().map(|v| v.message).collect();
     assert_eq!(
         messages,
         [

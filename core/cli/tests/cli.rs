@@ -1,0 +1,171 @@
+//! The `crossdock` binary as users run it: exit codes, stdout, stderr, files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crossdock_model::{Document, Envelope};
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../connectors/x12/tests/corpus").join(name)
+}
+
+/// A scratch folder of the test's own, removed at the end.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("crossdock-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn crossdock(data_dir: &Path, args: &[&str]) -> Output {
+    let partners = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/partners");
+    Command::new(env!("CARGO_BIN_EXE_crossdock"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--partners")
+        .arg(partners)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn envelopes(stdout: &[u8]) -> Vec<Envelope<Document>> {
+    text(stdout).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+#[test]
+fn translate_prints_one_enveloped_document_per_set() {
+    let s = Scratch::new("translate");
+    let out = crossdock(&s.0, &["translate", corpus("staedi_810_simple.edi").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let docs = envelopes(&out.stdout);
+    assert_eq!(docs.len(), 2);
+    for env in &docs {
+        assert_eq!(env.event_type, "invoice.received");
+        assert!(matches!(env.data, Document::Invoice(_)));
+        assert_eq!(env.subject, env.data.business_key());
+    }
+    assert_ne!(docs[0].id, docs[1].id);
+}
+
+#[test]
+fn translate_names_file_segment_line_and_rule_of_every_error() {
+    let s = Scratch::new("errors");
+    let file = corpus("ediengine_940_ctrl_mismatch.edi");
+    let out = crossdock(&s.0, &["translate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "a rejected interchange translates to nothing");
+    let err = text(&out.stderr);
+    let name = file.display().to_string();
+    for part in [
+        format!("{name}: segment 7 (line 7, SE): SE02 0002 does not match ST02 0001 [AK5 3:"),
+        format!("{name}: segment 8 (line 8, GE): GE02 3315 does not match GS06 3314 [AK9 4:"),
+        format!("{name}: segment 9 (line 9, IEA): IEA02 000003439 does not match ISA13 000003438 [TA1 001:"),
+    ] {
+        assert!(err.contains(&part), "missing {part:?} in\n{err}");
+    }
+}
+
+#[test]
+fn input_that_is_not_x12_exits_2_with_the_reason() {
+    let s = Scratch::new("notx12");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../connectors/x12/tests/not-x12/ediengine_not_edi.edi");
+    let out = crossdock(&s.0, &["translate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("ediengine_not_edi.edi") && err.contains("not an X12 interchange"), "{err}");
+}
+
+#[test]
+fn canonical_to_x12_and_back_keeps_the_order_and_never_repeats_control_numbers() {
+    let s = Scratch::new("roundtrip");
+    let out = crossdock(&s.0, &["translate", corpus("nodex12_850_vics.edi").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let jsonl = s.0.join("po.jsonl");
+    std::fs::write(&jsonl, &out.stdout).unwrap();
+    let original = business_content(envelopes(&out.stdout).remove(0).data);
+
+    let mut isa13 = Vec::new();
+    for _ in 0..2 {
+        let x12 = crossdock(&s.0, &["translate", "--to", "x12", "--partner", "acme-supplier", jsonl.to_str().unwrap()]);
+        assert!(x12.status.success(), "{}", text(&x12.stderr));
+        let edi = s.0.join("po.edi");
+        std::fs::write(&edi, &x12.stdout).unwrap();
+        isa13.push(text(&x12.stdout).split('*').nth(13).unwrap().to_string());
+        let back = crossdock(&s.0, &["translate", edi.to_str().unwrap()]);
+        assert!(back.status.success(), "{}", text(&back.stderr));
+        assert_eq!(business_content(envelopes(&back.stdout).remove(0).data), original);
+    }
+    assert_eq!(isa13, ["000000001", "000000002"], "the sequence survives between runs");
+}
+
+/// The order without the check totals, which the writer computes afresh (CTT02 is only
+/// sent when the writer sends it).
+fn business_content(doc: Document) -> Document {
+    match doc {
+        Document::PurchaseOrder(mut po) => {
+            po.declared_totals = None;
+            Document::PurchaseOrder(po)
+        }
+        other => other,
+    }
+}
+
+#[test]
+fn invalid_canonical_input_is_refused_with_line_and_json_path() {
+    let s = Scratch::new("invalid");
+    let out = crossdock(&s.0, &["translate", corpus("nodex12_850_vics.edi").to_str().unwrap()]);
+    let mut env: serde_json::Value =
+        serde_json::from_slice(text(&out.stdout).lines().next().unwrap().as_bytes()).unwrap();
+    env["data"]["lines"][1]["quantity"] = "-3".into();
+    env["data"]["po_number"] = "".into();
+    let file = s.0.join("bad.jsonl");
+    std::fs::write(&file, format!("{env}\n{{\"document_type\":\"invoice\",\"invoice_number\":7}}\n")).unwrap();
+    let x12 = crossdock(&s.0, &["translate", "--to", "x12", "--partner", "acme-supplier", file.to_str().unwrap()]);
+    assert_eq!(x12.status.code(), Some(1));
+    assert!(x12.stdout.is_empty(), "nothing is written when any document is invalid");
+    let err = text(&x12.stderr);
+    for part in ["bad.jsonl:1: $.po_number:", "bad.jsonl:1: $.lines[1].quantity:", "bad.jsonl:2: $.invoice_number:"] {
+        assert!(err.contains(&part), "missing {part:?} in\n{err}");
+    }
+}
+
+#[test]
+fn ack_answers_each_interchange_in_the_senders_own_envelope() {
+    let s = Scratch::new("ack");
+    let out = crossdock(&s.0, &["ack", corpus("ediengine_940x3_two_gs.edi").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ack = text(&out.stdout);
+    assert!(ack.starts_with("ISA*00*          *00*          *ZZ*WAREHOUSE      *ZZ*VENDOR         *"), "{ack}");
+    assert!(ack.contains("AK1*OW*9221") && ack.contains("AK1*OW*9222"), "{ack}");
+    assert!(ack.contains("AK5*R*5"), "{ack}");
+    let k999 = crossdock(&s.0, &["ack", "--kind", "999", corpus("stedi_855_5010.edi").to_str().unwrap()]);
+    assert!(text(&k999.stdout).contains("ST*999*"), "{}", text(&k999.stdout));
+}
+
+#[test]
+fn demo_tells_the_story_and_writes_its_documents() {
+    let s = Scratch::new("demo");
+    let out = crossdock(&s.0, &["demo"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let story = text(&out.stdout);
+    for part in ["1. Inbound X12", "purchase order 08292233294", "REJECTED", "2. Outbound X12", "acme-supplier"] {
+        assert!(story.contains(part), "missing {part:?} in\n{story}");
+    }
+    let outbound = std::fs::read_dir(s.0.join("demo/outbound")).unwrap().count();
+    assert!(outbound >= 7, "acks and the outbound PO are written, found {outbound}");
+}
