@@ -768,9 +768,7 @@ fn write_and_read(doc: &Document, version: &str) -> Result<Document, String> {
 ///   945 line without status is complete (CC). A 940 order status has no code for a
 ///   change, confirmation or duplicate: they go as new orders.
 /// - X12 times have whole seconds.
-/// - One exception that is not X12's doing: 005010 notes are MTX segments, which
-///   Crossdock's 850 reader does not read yet; until it does, they do not come back.
-fn as_sent(doc: &Document, version: &str) -> Document {
+fn as_sent(doc: &Document) -> Document {
     let mut doc = doc.clone();
     match &mut doc {
         Document::PurchaseOrder(po) => {
@@ -792,12 +790,6 @@ fn as_sent(doc: &Document, version: &str) -> Document {
             notes_heading_last(&mut po.references, &po.notes);
             for line in &mut po.lines {
                 notes_heading_last(&mut line.references, &line.notes);
-            }
-            if version >= "005010" {
-                // Not a limit of X12: Crossdock's 850 reader does not read MTX yet (see
-                // `the_850_reader_does_not_read_mtx_yet`, which fails once it does).
-                po.notes.clear();
-                po.lines.iter_mut().for_each(|l| l.notes.clear());
             }
             for d in po.dates.iter_mut().chain(po.lines.iter_mut().flat_map(|l| l.dates.iter_mut())) {
                 d.time = d.time.map(whole_seconds);
@@ -914,20 +906,6 @@ fn as_sent(doc: &Document, version: &str) -> Document {
     doc
 }
 
-/// A canary for the one exception in [`as_sent`] that is not X12's doing: when the 850
-/// reader learns MTX (the 005010 notes segment), this fails, and the exception goes.
-#[test]
-fn the_850_reader_does_not_read_mtx_yet() {
-    let text = write("005010", &[Document::PurchaseOrder(purchase_order())]);
-    assert!(text.contains("N9*L1*GIFT ORDER~\nMTX**Gift wrap every unit~\nMTX**Deliver to the side door~\n"), "{text}");
-    let back = read(text.as_bytes());
-    let Some((_, Document::PurchaseOrder(po))) = back.documents.first() else { panic!("{back:?}") };
-    assert!(
-        po.notes.is_empty() && po.lines.iter().all(|l| l.notes.is_empty()),
-        "the 850 reader now reads MTX: remove the 005010 notes exception from as_sent"
-    );
-}
-
 /// The N9 that heads the notes is the first L1 reference, written (so read back) after the
 /// REF segments; without one it is `N9*L1*NOTES`.
 fn notes_heading_last(refs: &mut Vec<Reference>, notes: &[String]) {
@@ -1007,12 +985,16 @@ fn the_corpus_survives_a_round_trip() {
                 continue;
             }
             match write_and_read(doc, &version) {
-                Ok(back) if back == as_sent(doc, &version) => tripped.push(format!("{name} {} {version}", doc.kind())),
-                Ok(back) => failures.push(format!(
-                    "{name} {} in {version}:\n{}",
-                    doc.kind(),
-                    diff(&as_sent(doc, &version), &back)
-                )),
+                Ok(back) if back == as_sent(doc) => tripped.push(format!("{name} {} {version}", doc.kind())),
+                Ok(back) => {
+                    failures.push(format!("{name} {} in {version}:\n{}", doc.kind(), diff(&as_sent(doc), &back)))
+                }
+                // A value holding one of the profile's delimiters cannot be written: X12 has no
+                // escape, and the writer refuses rather than corrupt it (the delimiter
+                // torture-test 997 keeps a repeated composite in AK304).
+                Err(e) if e.contains("contains the delimiter") => {
+                    eprintln!("{name}: not writable with these delimiters: {e}")
+                }
                 Err(e) => failures.push(format!("{name} {} in {version}: {e}", doc.kind())),
             }
         }
@@ -1083,7 +1065,7 @@ fn the_rich_fixtures_survive_a_round_trip_in_both_releases() {
     for version in ["004010", "005010"] {
         for doc in &docs {
             let back = write_and_read(doc, version).unwrap_or_else(|e| panic!("{} in {version}: {e}", doc.kind()));
-            let expected = as_sent(doc, version);
+            let expected = as_sent(doc);
             assert!(back == expected, "{} in {version}:\n{}", doc.kind(), diff(&expected, &back));
         }
     }
@@ -1615,7 +1597,7 @@ mod generate {
 fn survives(doc: Document) -> Result<(), proptest::test_runner::TestCaseError> {
     for version in ["004010", "005010"] {
         let back = write_and_read(&doc, version).map_err(proptest::test_runner::TestCaseError::fail)?;
-        let expected = as_sent(&doc, version);
+        let expected = as_sent(&doc);
         proptest::prop_assert!(back == expected, "{} in {version}:\n{}", doc.kind(), diff(&expected, &back));
     }
     Ok(())
@@ -1665,7 +1647,7 @@ proptest::proptest! {
         proptest::prop_assert!(back.problems.is_empty(), "{:#?}", back.problems);
         let kinds: Vec<&str> = back.documents.iter().map(|(_, d)| d.kind()).collect();
         proptest::prop_assert_eq!(kinds, ["purchase_order", "purchase_order", "ship_notice", "invoice"]);
-        let expected = [&docs[0], &docs[3], &docs[1], &docs[2]].map(|d| as_sent(d, version));
+        let expected = [&docs[0], &docs[3], &docs[1], &docs[2]].map(|d| as_sent(d));
         for ((release, got), want) in back.documents.iter().zip(&expected) {
             proptest::prop_assert_eq!(release.as_str(), version);
             proptest::prop_assert!(got == want, "{}", diff(want, got));

@@ -334,11 +334,11 @@ pub(crate) fn g62(cx: &mut Cx<'_>, seg: &Segment<'_>) -> Option<DatedEvent> {
     Some(DatedEvent { qualifier: text(seg, 1).unwrap_or_default(), date, time: cx.time(seg, 4, 337) })
 }
 
-/// Free text of MSG (01) or NTE (02).
+/// Free text of MSG (01), NTE (02) or MTX (02: 005010 replaced MSG with MTX in N9 loops).
 pub(crate) fn note(seg: &Segment<'_>) -> Option<String> {
     match seg.id() {
         "MSG" => text(seg, 1),
-        "NTE" => text(seg, 2),
+        "NTE" | "MTX" => text(seg, 2),
         _ => None,
     }
 }

@@ -3,7 +3,7 @@
 //! - BEG: purpose (01), order type (02), PO number (03), release (04), order date (05).
 //! - CUR (currency), REF (all kept; `CO`, the customer order, is also the sales order a
 //!   drop-ship PO fulfils), PER (contacts), FOB (01), ITD (terms; the first one), TD5
-//!   (carrier), N9/MSG and NTE (references, notes).
+//!   (carrier), N9/MSG (MTX from 005010) and NTE (references, notes).
 //! - DTM: 002 delivery requested and 010 requested ship have their own fields; every
 //!   other qualifier (037 ship not before, 038 ship no later, ...) is kept in `dates`.
 //! - N1 loops (with N2/N3/N4/PER/REF): ST ship_to, BT bill_to, BY buyer, SE/VN/SU
@@ -11,7 +11,7 @@
 //! - PO1: line number (01, else the line's ordinal), quantity (02), unit (03), price (04),
 //!   basis (05), product ids in pairs from 06/07; then PID (description), PO4 (pack),
 //!   SDQ (store destinations: location/quantity pairs), DTM (010 is the line's requested
-//!   ship date), REF/N9 (references), MSG/NTE (notes).
+//!   ship date), REF/N9 (references), MSG/MTX/NTE (notes).
 //! - Deliberately not mapped: SLN sublines become a note on their line ("subline 1.1:
 //!   ...") since the model has no sublines; N1 loops inside a line (a ship-to per line),
 //!   since the model has one ship-to per PO; PKG, TD1/TD3/TD4, CTP, SAC, TAX.
@@ -41,7 +41,7 @@ pub(super) const SPEC: SetSpec = SetSpec {
         "NTE",
     ],
     loops: &[
-        LoopDef { id: "N9", parent: None, members: &["DTM", "MSG"] },
+        LoopDef { id: "N9", parent: None, members: &["DTM", "MSG", "MTX"] },
         LoopDef { id: "N1", parent: None, members: N1_LOOP },
         LoopDef {
             id: "PO1",
@@ -52,7 +52,7 @@ pub(super) const SPEC: SetSpec = SetSpec {
                 "PCT", "MAN", "MSG", "NTE", "SPI", "TXI", "CTB", "QTY", "SCH", "PKG", "LS", "LE", "AMT",
             ],
         },
-        LoopDef { id: "N9", parent: Some("PO1"), members: &["DTM", "MSG"] },
+        LoopDef { id: "N9", parent: Some("PO1"), members: &["DTM", "MSG", "MTX"] },
         LoopDef { id: "N1", parent: Some("PO1"), members: N1_LOOP },
         LoopDef {
             id: "SLN",
@@ -113,7 +113,7 @@ fn map(cx: &mut Cx<'_>) -> Option<Document> {
             }
             ("TD5", _) => td5(&mut po.carrier, &seg),
             ("N9", _) => po.references.extend(reference(&seg)),
-            ("MSG" | "NTE", _) => po.notes.extend(note(&seg)),
+            ("MSG" | "NTE" | "MTX", _) => po.notes.extend(note(&seg)),
             (_, Some("N1")) => {
                 parties.take(&seg);
             }
@@ -160,7 +160,7 @@ fn line_segment(cx: &mut Cx<'_>, line: &mut PurchaseOrderLine, seg: &Segment<'_>
             }
         }
         ("REF", Some("PO1")) | ("N9", Some("N9")) => line.references.extend(reference(seg)),
-        ("MSG" | "NTE", Some("PO1" | "N9")) => line.notes.extend(note(seg)),
+        ("MSG" | "NTE" | "MTX", Some("PO1" | "N9")) => line.notes.extend(note(seg)),
         ("SLN", _) => line.notes.push(subline(seg)),
         _ => {}
     }
