@@ -116,6 +116,12 @@ pub(crate) fn scan(bytes: &[u8], eof: bool, at: &Location, lenient_widths: bool)
             format!("ISA element separator {:?} is a letter, digit or space", sep as char),
         ));
     }
+    if !sep.is_ascii() {
+        return Err(NotIsa::Fatal(
+            Ta1Code::ElementSeparatorInvalid,
+            format!("ISA element separator byte 0x{sep:02X} is not an ASCII character"),
+        ));
+    }
     let mut fields: Vec<String> = Vec::with_capacity(16);
     let mut current = Vec::with_capacity(16);
     let mut newlines = 0u32;
@@ -182,6 +188,11 @@ pub(crate) fn scan(bytes: &[u8], eof: bool, at: &Location, lenient_widths: bool)
     let term0 = terminator.as_bytes()[0];
     if term0 == sep || component == Some(sep) || component == Some(term0) {
         issues.push(issue(Ta1Code::ComponentSeparatorInvalid, "ISA delimiters are not distinct".into()));
+    }
+    if let Some(c) = component.filter(|c| !c.is_ascii()) {
+        // It could match a byte inside a multi-byte character of the (UTF-8) text.
+        let message = format!("ISA16 (component element separator) byte 0x{c:02X} is not an ASCII character");
+        issues.push(issue(Ta1Code::ComponentSeparatorInvalid, message));
     }
     let comp = component.unwrap_or(b':');
     fields.push((comp as char).to_string());

@@ -116,7 +116,8 @@ impl Group {
     /// The release the group's transaction sets follow: the first six characters of GS08.
     pub fn release(&self) -> &str {
         let v = self.version();
-        &v[..v.len().min(6)]
+        // Six characters, not bytes: GS08 is as sent, and may hold any text.
+        &v[..v.char_indices().nth(6).map_or(v.len(), |(i, _)| i)]
     }
     /// True when the group's envelope is broken badly enough to reject all its sets.
     pub fn rejected(&self) -> bool {
@@ -1088,5 +1089,52 @@ mod tests {
         assert!(found[0].2.is_empty(), "{:?}", found[0].2);
         assert_eq!(found[1].2.len(), 1, "{:?}", found[1].2);
         assert_eq!((found[1].2[0].position, found[1].2[0].elements[0].position), (1, 3));
+    }
+
+    // Found by fuzzing: GS08 cut at six bytes split a multi-byte character.
+    #[test]
+    fn the_release_of_a_gs08_with_any_text_is_its_first_six_characters() {
+        let mut input = ISA.to_vec();
+        input.extend_from_slice(
+            "GS*PO*SENDER*RECEIVER*20240115*1200*1*X*00501\u{301}X~\nGE*0*1~\nIEA*1*000000001~\n".as_bytes(),
+        );
+        let mut r = X12Reader::new(input.as_slice());
+        let mut releases = Vec::new();
+        while let Some(ev) = r.next() {
+            if let Event::GroupStart(g) = ev.expect("readable") {
+                releases.push(g.release().to_string());
+            }
+        }
+        assert_eq!(releases, ["00501\u{301}"]);
+    }
+
+    // Delimiters outside ASCII could match a byte inside a multi-byte character once the
+    // text is UTF-8: the element separator is refused, the component separator reported,
+    // and neither splits a character (which used to panic in `Segment::component`).
+    #[test]
+    fn delimiters_outside_ascii_are_reported_and_split_nothing() {
+        let isa = ISA.iter().map(|&b| if b == b'*' { 0xA6 } else { b }).collect::<Vec<_>>();
+        match X12Reader::new(isa.as_slice()).next() {
+            Some(Err(ReadError::Unreadable { code, .. })) => assert_eq!(code, Ta1Code::ElementSeparatorInvalid),
+            other => panic!("expected an unreadable ISA, got {other:?}"),
+        }
+        let mut input = ISA.to_vec();
+        let n = input.iter().rposition(|&b| b == b':').expect("ISA16");
+        input[n] = 0xA6;
+        input.extend_from_slice(b"GS*PO*SENDER*RECEIVER*20240115*1200*1*X*005010~\nST*850*0001~\n");
+        input.extend_from_slice("BEG*00*SA*PO\u{a6}1**20240115~\nSE*3*0001~\nGE*1*1~\nIEA*1*000000001~\n".as_bytes());
+        let mut r = X12Reader::new(input.as_slice());
+        let mut codes = Vec::new();
+        while let Some(ev) = r.next() {
+            match ev.expect("readable") {
+                Event::InterchangeStart(ic) => codes.extend(ic.issues.iter().map(|i| i.code)),
+                Event::Transaction(tx) => {
+                    let beg = tx.segments().nth(1).expect("BEG");
+                    assert_eq!((beg.component(3, 1), beg.component(3, 2)), ("PO\u{a6}1", ""));
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(codes, [Ta1Code::ComponentSeparatorInvalid]);
     }
 }

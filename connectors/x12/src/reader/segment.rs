@@ -93,7 +93,7 @@ impl<'a> Segment<'a> {
     /// Element `n` (1-based, as X12 numbers them: `BEG03` is `element(3)`), including any
     /// components and repetitions; empty when absent.
     pub fn element(&self, n: usize) -> &'a str {
-        self.elements().nth(n).unwrap_or("")
+        nth(self.raw, self.delims.element, n).unwrap_or("")
     }
 
     /// Element `n` when it is present and not empty.
@@ -110,7 +110,7 @@ impl<'a> Segment<'a> {
 
     /// Component `c` (1-based) of element `n`; empty when absent.
     pub fn component(&self, n: usize, c: usize) -> &'a str {
-        split(self.element(n), self.delims.component).nth(c - 1).unwrap_or("")
+        c.checked_sub(1).and_then(|c| nth(self.element(n), self.delims.component, c)).unwrap_or("")
     }
 
     /// The repetitions of element `n` (one item when the interchange has no repetition separator).
@@ -141,7 +141,12 @@ impl<'a> Segment<'a> {
     }
 }
 
-/// Splits on a single ASCII byte without allocating.
+/// Splits on a single ASCII byte without allocating. A byte outside ASCII splits nothing:
+/// it could stand inside a multi-byte character (the reader has made the text UTF-8), and
+/// the ISA scan reports such a delimiter.
+///
+/// A plain loop rather than `memchr`: elements are a few bytes long, shorter than what a
+/// vector search needs to pay for its set-up.
 fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     let bytes = s.as_bytes();
     let mut start = 0usize;
@@ -150,7 +155,7 @@ fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
         if done {
             return None;
         }
-        match memchr::memchr(sep, &bytes[start..]) {
+        match bytes[start..].iter().position(|&b| b == sep && sep.is_ascii()) {
             Some(i) => {
                 let item = &s[start..start + i];
                 start += i + 1;
@@ -162,6 +167,26 @@ fn split(s: &str, sep: u8) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// Field `n` (0-based) of `s` split on `sep`, as `split(s, sep).nth(n)`, in one pass.
+fn nth(s: &str, sep: u8, n: usize) -> Option<&str> {
+    if !sep.is_ascii() {
+        return (n == 0).then_some(s);
+    }
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut left = n;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == sep {
+            if left == 0 {
+                return Some(&s[start..i]);
+            }
+            left -= 1;
+            start = i + 1;
+        }
+    }
+    (left == 0).then(|| &s[start..])
 }
 
 #[cfg(test)]
@@ -182,6 +207,41 @@ mod tests {
         assert_eq!(s.element(7), "ABC");
         assert_eq!(s.element(8), "");
         assert_eq!(s.element_count(), 7);
+    }
+
+    #[test]
+    fn element_by_position_agrees_with_a_plain_split() {
+        let samples = [
+            "",
+            "*",
+            "**",
+            "A",
+            "A*",
+            "*A",
+            "PO1*1*120*EA*9.25**VC*ABC",
+            "N1*ST*Caf\u{e9} \u{2026}**92*\u{a6}x",
+            "X***",
+        ];
+        for raw in samples {
+            let s = seg(raw);
+            let plain: Vec<&str> = raw.split('*').collect();
+            assert_eq!(s.elements().collect::<Vec<_>>(), plain, "{raw:?}");
+            for n in 0..plain.len() + 3 {
+                assert_eq!(s.element(n), plain.get(n).copied().unwrap_or(""), "{raw:?} element {n}");
+            }
+        }
+        assert_eq!(seg("SLN*1*A:B").component(2, 0), "");
+    }
+
+    // A component separator outside ASCII (ISA16 is any byte) could match a byte inside a
+    // multi-byte character: splitting there cut the text mid-character, and panicked.
+    #[test]
+    fn a_delimiter_outside_ascii_splits_nothing() {
+        let d = Delimiters { component: 0xA6, ..Delimiters::default() };
+        let s = Segment::new("BEG*00*SA*PO\u{a6}X", d, 1, 1, 1);
+        assert_eq!(s.element(3), "PO\u{a6}X");
+        assert_eq!(s.component(3, 1), "PO\u{a6}X");
+        assert_eq!(s.component(3, 2), "");
     }
 
     #[test]
