@@ -3,6 +3,7 @@
 mod ack;
 mod demo;
 mod partners;
+mod source;
 mod translate;
 
 use std::path::PathBuf;
@@ -40,6 +41,17 @@ enum Command {
         #[arg(long)]
         lenient_isa: bool,
     },
+    /// The sourcing decision an order would get now, with its reasons (a dry run against
+    /// the hub state in --data-dir).
+    Source {
+        order: PathBuf,
+        /// The hub configuration (network, rules, partners).
+        #[arg(long, default_value = "config/demo/hub.toml")]
+        config: PathBuf,
+        /// Print the decision record as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the acknowledgment (997, 999 and/or TA1) each interchange in FILE deserves.
     Ack {
         file: PathBuf,
@@ -65,6 +77,7 @@ fn main() -> ExitCode {
         Command::Translate { file, to: Format::X12, partner, .. } => {
             translate::to_x12(&file, partner.as_deref(), &cli.partners, &cli.data_dir)
         }
+        Command::Source { order, config, json } => source::run(&order, &config, &cli.data_dir, json),
         Command::Ack { file, kind } => ack::run(&file, kind.as_deref(), &cli.partners, &cli.data_dir),
     };
     match result {

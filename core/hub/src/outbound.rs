@@ -1,0 +1,150 @@
+//! The broker's requests as partner documents: drop-ship purchase orders as X12 850s,
+//! fulfillment requests as 940s for 3PLs that trade X12, and as canonical JSON for our
+//! own stores and DCs. Every document is archived under the id of the message that asked
+//! for it, so a redelivery writes the same bytes again instead of a second document.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crossdock_broker::Output;
+use crossdock_model::{Document, Envelope, Node, NodeKind};
+use crossdock_runtime::{async_trait, Clock, DeliveryError, Filed, OutboundDocument, Store, Subscriber};
+use crossdock_x12::control::ControlNumbers;
+use crossdock_x12::outbound::write_documents;
+use crossdock_x12::PartnerProfile;
+use serde_json::Value;
+
+use crate::config::HubConfig;
+
+pub struct PartnerDocuments<S> {
+    store: S,
+    clock: Arc<dyn Clock>,
+    partners: BTreeMap<String, PartnerProfile>,
+    nodes: BTreeMap<String, Node>,
+    numbers: Mutex<Box<dyn ControlNumbers + Send>>,
+    /// Where each document is also written as a file, by partner (or node).
+    out_dir: PathBuf,
+}
+
+impl<S: Store> PartnerDocuments<S> {
+    pub fn new(
+        store: S,
+        clock: Arc<dyn Clock>,
+        config: &HubConfig,
+        numbers: Box<dyn ControlNumbers + Send>,
+        out_dir: PathBuf,
+    ) -> Self {
+        PartnerDocuments {
+            store,
+            clock,
+            partners: config.partners.iter().map(|p| (p.id.clone(), p.clone())).collect(),
+            nodes: config.nodes.iter().map(|n| (n.node_id.clone(), n.clone())).collect(),
+            numbers: Mutex::new(numbers),
+            out_dir,
+        }
+    }
+
+    /// The document a message asks for, if it asks for one.
+    fn render(&self, m: &Envelope<Value>) -> Result<Option<OutboundDocument>, DeliveryError> {
+        let is_request = m.event_type.starts_with("po.") || m.event_type.starts_with("fulfillment.");
+        if !is_request {
+            return Ok(None);
+        }
+        let output: Output = serde_json::from_value(m.data.clone())
+            .map_err(|e| DeliveryError::Permanent(format!("{}: not a broker output: {e}", m.id)))?;
+        match output {
+            Output::PoIssued { node_id, partner_id, po } => {
+                let partner = partner_id.or_else(|| self.node(&node_id).ok()?.partner_id.clone()).ok_or_else(|| {
+                    DeliveryError::Permanent(format!("supplier node {node_id} names no trading partner"))
+                })?;
+                let business_key = po.po_number.clone();
+                let bytes = self.x12(&partner, Document::PurchaseOrder(po), m)?;
+                Ok(Some(OutboundDocument { id: m.id.clone(), partner, kind: "x12/850".into(), business_key, bytes }))
+            }
+            Output::FulfillmentRequested { node_id, request } => {
+                let node = self.node(&node_id)?;
+                let business_key = request.request_id.clone();
+                match (&node.kind, &node.partner_id) {
+                    (NodeKind::Threepl, Some(partner)) if self.partners.contains_key(partner) => {
+                        let partner = partner.clone();
+                        let bytes = self.x12(&partner, Document::FulfillmentRequest(request), m)?;
+                        Ok(Some(OutboundDocument {
+                            id: m.id.clone(),
+                            partner,
+                            kind: "x12/940".into(),
+                            business_key,
+                            bytes,
+                        }))
+                    }
+                    _ => {
+                        let mut bytes = serde_json::to_vec_pretty(&Document::FulfillmentRequest(request))
+                            .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+                        bytes.push(b'\n');
+                        let kind = "json/fulfillment_request".into();
+                        Ok(Some(OutboundDocument { id: m.id.clone(), partner: node_id, kind, business_key, bytes }))
+                    }
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn node(&self, node_id: &str) -> Result<&Node, DeliveryError> {
+        self.nodes.get(node_id).ok_or_else(|| DeliveryError::Permanent(format!("unknown node {node_id}")))
+    }
+
+    fn x12(&self, partner: &str, doc: Document, m: &Envelope<Value>) -> Result<Vec<u8>, DeliveryError> {
+        let profile = self
+            .partners
+            .get(partner)
+            .ok_or_else(|| DeliveryError::Permanent(format!("no partner profile {partner} for {}", m.id)))?;
+        let mut numbers =
+            self.numbers.lock().map_err(|_| DeliveryError::Transient("control numbers poisoned".into()))?;
+        let now = self.clock.now().naive_utc();
+        // A control number store that cannot be written is worth retrying; a document the
+        // writer refuses is not.
+        write_documents(profile, &[doc], numbers.as_mut(), now).map_err(|e| match e {
+            crossdock_x12::outbound::OutboundError::ControlNumber(e) => DeliveryError::Transient(e.to_string()),
+            other => DeliveryError::Permanent(other.to_string()),
+        })
+    }
+}
+
+#[async_trait]
+impl<S: Store> Subscriber for PartnerDocuments<S> {
+    fn name(&self) -> &str {
+        "partner-documents"
+    }
+
+    async fn deliver(&self, m: &Envelope<Value>) -> Result<(), DeliveryError> {
+        let transient = |e: crossdock_runtime::StoreError| DeliveryError::Transient(e.to_string());
+        // Sent before: the same bytes again (same control numbers), never a new document.
+        let doc = match self.store.document(&m.id).await.map_err(transient)? {
+            Some(stored) => stored.document,
+            None => {
+                let Some(doc) = self.render(m)? else { return Ok(()) };
+                match self.store.file_document(&doc, self.clock.now()).await.map_err(transient)? {
+                    Filed::New | Filed::AlreadyFiled { same_bytes: true } => doc,
+                    Filed::AlreadyFiled { same_bytes: false } => {
+                        match self.store.document(&m.id).await.map_err(transient)? {
+                            Some(stored) => stored.document,
+                            None => doc,
+                        }
+                    }
+                }
+            }
+        };
+        let ext = if doc.kind.starts_with("x12/") { "edi" } else { "json" };
+        let dir = self.out_dir.join(file_safe(&doc.partner));
+        let path = dir.join(format!("{}.{ext}", file_safe(&format!("{}-{}", doc.business_key, m.id))));
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&path, &doc.bytes))
+            .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())))
+    }
+}
+
+/// Letters, digits, `-` and `.` survive; anything else becomes `_`.
+fn file_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+}
