@@ -485,9 +485,9 @@ fn parent() {
 
     let rss_ok = |m: &Measured| m.rss < 64 << 20;
     let speed = |m: &Measured, min: f64| format!(">= {min:.0} MB/s: {}", verdict(m.mbps() >= min));
-    let m = spawn("map", &p4010, 5);
+    let m = spawn("map", &p4010, 7);
     row("850 004010 -> canonical", &m, None, &format!("{}, rss < 64 MB: {}", speed(&m, 100.0), verdict(rss_ok(&m))));
-    let m = spawn("map", &p5010, 5);
+    let m = spawn("map", &p5010, 7);
     row("850 005010 -> canonical", &m, None, &format!("{}, rss < 64 MB: {}", speed(&m, 100.0), verdict(rss_ok(&m))));
     let m = spawn("map", &p846, 5);
     row(
@@ -498,14 +498,14 @@ fn parent() {
     );
     let m = spawn("write", &p5010, 5);
     row(&format!("canonical -> 850 005010 ({POS} POs, MB written)"), &m, None, &speed(&m, 200.0));
-    let m = spawn("read", &p4010, 5);
+    let m = spawn("read", &p4010, 10);
     row("reader only, 850 004010", &m, None, &format!("rss < 64 MB: {}", verdict(rss_ok(&m))));
-    let m = spawn("read", &p5010, 5);
+    let m = spawn("read", &p5010, 10);
     row("reader only, 850 005010", &m, None, &format!("rss < 64 MB: {}", verdict(rss_ok(&m))));
-    let m = spawn("read", &p846, 5);
+    let m = spawn("read", &p846, 10);
     row("reader only, 846 005010 (1 set)", &m, None, &format!("rss < 64 MB: {}", verdict(rss_ok(&m))));
-    let ours_read = spawn("read", &pslice, 5);
-    let ours_map = spawn("map", &pslice, 5);
+    let ours_read = spawn("read", &pslice, 10);
+    let ours_map = spawn("map", &pslice, 10);
     let theirs = spawn("x12types", &pslice, 3);
     row(
         &format!("reader only, 850 005010 slice ({SLICE_POS} POs)"),
