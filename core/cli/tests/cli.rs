@@ -186,3 +186,34 @@ fn demo_tells_the_story_and_writes_its_documents() {
     let po = std::fs::read_to_string(po).unwrap();
     assert!(po.contains("ST*850*") && po.contains("BEG*00*DS*SHOP-1006-1"), "{po}");
 }
+
+#[test]
+fn source_explains_a_dry_run_against_the_hub_state() {
+    let s = Scratch::new("source");
+    assert!(crossdock(&s.0, &["demo"]).status.success());
+    let order = s.0.join("order.json");
+    std::fs::write(
+        &order,
+        r#"{"sales_order": {"order_id": "ASK-1", "channel": "shopify", "placed_at": "2026-11-21T11:00:00-05:00",
+            "lines": [{"line_id": "1", "item": {"sku": "STOVE-1"}, "quantity": "3", "uom": "EA"}]},
+            "ship_to_geo": {"lat": "41.4993", "lon": "-81.6944"}}"#,
+    )
+    .unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo/hub.toml");
+    let hub_dir = s.0.join("demo");
+    let args = [
+        "--data-dir",
+        hub_dir.to_str().unwrap(),
+        "source",
+        order.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    let out = Command::new(env!("CARGO_BIN_EXE_crossdock")).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("Order ASK-1") && said.contains("Line 1: 3 x STOVE-1 -> 3 from DC-EAST"), "{said}");
+    let json = Command::new(env!("CARGO_BIN_EXE_crossdock")).args(args).arg("--json").output().unwrap();
+    let decision: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(decision["order_id"], "ASK-1");
+}
