@@ -55,6 +55,8 @@ pub use runtime::{Replayed, Runtime, Submitted};
 pub use store::{
     Filed, InboxRecord, OutboundDocument, OutboxRecord, ParkedDelivery, Processed, SqliteStore, Store, StoredDocument,
 };
+#[cfg(feature = "postgres")]
+pub use store::{Ownership, PgStore};
 
 /// Re-exported so that subscribers can be written without naming the crate.
 pub use async_trait::async_trait;

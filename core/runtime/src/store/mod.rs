@@ -11,8 +11,12 @@ use serde_json::Value;
 use crate::error::StoreError;
 use crate::handler::HandlerError;
 
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub use postgres::{Ownership, PgStore};
 pub use sqlite::SqliteStore;
 
 /// Persistence for the runtime, the bus and connectors.
