@@ -31,7 +31,9 @@
 //!
 //! Less shipped or invoiced than expected is not an exception, documents may still come:
 //! the line says what it is `awaiting`. A line with an exception is `exception`; else one
-//! with any variance is `within_tolerance`; else `matched`.
+//! with a variance of its own (shipped, invoiced, unit price) is `within_tolerance`; else
+//! `matched`. A tolerated invoice total variance is shown on the lines of the invoice but
+//! leaves their status alone: it belongs to the invoice, not to any one line.
 
 mod policy;
 mod reconcile;

@@ -342,7 +342,8 @@ impl Reconciliation {
 
         let status = if !reasons.is_empty() {
             MatchStatus::Exception
-        } else if !variances.is_empty() {
+        } else if variances.shipped.is_some() || variances.invoiced.is_some() || variances.unit_price.is_some() {
+            // An invoice total variance within tolerance is the invoice's, not this line's.
             MatchStatus::WithinTolerance
         } else {
             MatchStatus::Matched

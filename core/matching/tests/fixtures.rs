@@ -120,7 +120,13 @@ fn ship_notice(id: &str, lines: &[Line]) -> ShipNotice {
         })
         .collect();
     let pack = ShippedPack { sscc: None, tare: None, marks: Vec::new(), items };
-    notice.orders.push(ShippedOrder { po_number: PO.into(), po_date: None, ship_to: None, references: Vec::new(), packs: vec![pack] });
+    notice.orders.push(ShippedOrder {
+        po_number: PO.into(),
+        po_date: None,
+        ship_to: None,
+        references: Vec::new(),
+        packs: vec![pack],
+    });
     notice
 }
 
@@ -158,7 +164,9 @@ fn run(case: &Case) -> (String, Vec<LineMatch>) {
     let mut out = String::new();
     for doc in &case.doc {
         let (label, events) = match (&doc.ship, &doc.receipt, &doc.invoice, &doc.override_line) {
-            (Some(id), None, None, None) => (format!("ship notice {id}"), rec.add_ship_notice(ship_notice(id, &doc.lines))),
+            (Some(id), None, None, None) => {
+                (format!("ship notice {id}"), rec.add_ship_notice(ship_notice(id, &doc.lines)))
+            }
             (None, Some(id), None, None) => (format!("receipt {id}"), rec.add_receipt(receipt(id, &doc.lines))),
             (None, None, Some(id), None) => (format!("invoice {id}"), rec.add_invoice(invoice(id, doc))),
             (None, None, None, Some(line)) => {
@@ -214,9 +222,12 @@ fn line(r: &LineMatch) -> String {
     }
     s.push('\n');
     let v = &r.variances;
-    for (name, variance) in
-        [("shipped", v.shipped), ("invoiced", v.invoiced), ("unit_price", v.unit_price), ("invoice_total", v.invoice_total)]
-    {
+    for (name, variance) in [
+        ("shipped", v.shipped),
+        ("invoiced", v.invoiced),
+        ("unit_price", v.unit_price),
+        ("invoice_total", v.invoice_total),
+    ] {
         if let Some(variance) = variance {
             writeln!(s, "    variance {name}: {variance}").unwrap();
         }
@@ -253,7 +264,10 @@ fn check_dir(dir: &str, expect_exceptions: bool) {
         let (actual, results) = run(&case);
         let has_exception = results.iter().any(|r| r.status() == MatchStatus::Exception);
         if has_exception != expect_exceptions {
-            failures.push(format!("{dir}/{name}: {} an exception line, being in {dir}/", if has_exception { "has" } else { "lacks" }));
+            failures.push(format!(
+                "{dir}/{name}: {} an exception line, being in {dir}/",
+                if has_exception { "has" } else { "lacks" }
+            ));
         }
         let expect_path = path.with_extension("expect");
         if update {
