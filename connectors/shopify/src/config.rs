@@ -1,0 +1,62 @@
+//! The connector's configuration: which shop, and how Shopify's ids meet the hub's.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// The environment variable that holds the app's API secret (webhook signing key).
+pub const SECRET_ENV: &str = "SHOPIFY_API_SECRET";
+/// The environment variable that holds the Admin API access token.
+pub const TOKEN_ENV: &str = "SHOPIFY_ACCESS_TOKEN";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopifyConfig {
+    /// The shop's permanent domain, `acme.myshopify.com`.
+    pub shop: String,
+    #[serde(default = "default_tenant")]
+    pub tenant: String,
+    /// Shopify location id -> hub node id. Unknown locations become `shopify-location-<id>`,
+    /// so stock is never dropped; sourcing ignores nodes it does not know.
+    #[serde(default)]
+    pub locations: BTreeMap<String, String>,
+}
+
+fn default_tenant() -> String {
+    "default".into()
+}
+
+impl ShopifyConfig {
+    pub fn new(shop: impl Into<String>) -> Self {
+        ShopifyConfig { shop: shop.into(), tenant: default_tenant(), locations: BTreeMap::new() }
+    }
+
+    pub fn node_for_location(&self, location_id: &str) -> String {
+        self.locations.get(location_id).cloned().unwrap_or_else(|| format!("shopify-location-{location_id}"))
+    }
+}
+
+/// A secret read from the environment. Its `Debug` never shows it, so it cannot reach a log.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// Reads `name`; `None` when it is unset or empty.
+    pub fn from_env(name: &str) -> Option<Self> {
+        std::env::var(name).ok().filter(|v| !v.is_empty()).map(Secret)
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
