@@ -2,6 +2,7 @@
 
 mod ack;
 mod demo;
+mod match_cmd;
 mod partners;
 mod source;
 mod translate;
@@ -52,6 +53,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Three-way match: each line of the purchase order(s) in PO against the ship notices and
+    /// invoices in DOCUMENTS (X12 or canonical JSON lines, in any order). One JSON line per
+    /// line on stdout, a summary on stderr; exit 0 when all matched or within tolerance, 1 on
+    /// exceptions, 2 on unreadable input.
+    Match {
+        po: PathBuf,
+        documents: Vec<PathBuf>,
+        /// Tolerance policy (see config/matching/default.toml); without it nothing is tolerated.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
     /// Print the acknowledgment (997, 999 and/or TA1) each interchange in FILE deserves.
     Ack {
         file: PathBuf,
@@ -78,6 +90,7 @@ fn main() -> ExitCode {
             translate::to_x12(&file, partner.as_deref(), &cli.partners, &cli.data_dir)
         }
         Command::Source { order, config, json } => source::run(&order, &config, &cli.data_dir, json),
+        Command::Match { po, documents, policy } => match_cmd::run(&po, &documents, policy.as_deref()),
         Command::Ack { file, kind } => ack::run(&file, kind.as_deref(), &cli.partners, &cli.data_dir),
     };
     match result {

@@ -113,7 +113,7 @@ pub fn to_x12(file: &Path, partner: Option<&str>, partners_dir: &Path, data_dir:
 }
 
 /// One JSON line: an envelope (it has `data`) or a bare document. Errors name the JSON path.
-fn parse_line(line: &str) -> Result<Document, String> {
+pub(crate) fn parse_line(line: &str) -> Result<Document, String> {
     let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     match value.get("data") {
         Some(data) if value.get("document_type").is_none() => {
