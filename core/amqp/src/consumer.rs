@@ -1,0 +1,255 @@
+//! Consuming: handle, then ack; retry later, or park with the reason.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use crossdock_model::Envelope;
+use crossdock_runtime::{DeliveryError, Error, Handler, Runtime, Store, Subscriber};
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
+    QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Channel};
+use serde_json::Value;
+use tracing::{info, info_span, warn, Instrument};
+
+use crate::error::AmqpError;
+use crate::topology::{header_count, header_text, headers, long_string, Topology};
+
+/// How one consumer takes its queue.
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    /// The consumer's name: its queue is `{prefix}.{name}`; every worker running the same
+    /// name competes on that queue.
+    pub name: String,
+    /// Topic patterns of the event types it wants (`order.*`, `#`).
+    pub bindings: Vec<String>,
+    /// Unacknowledged deliveries RabbitMQ may push ahead. Handling is sequential per
+    /// consumer (the runtime serialises handling anyway), so the prefetch only has to hide
+    /// the round trip between an ack and the next delivery: 32 keeps the worker busy while
+    /// bounding what a crashed worker hands back for redelivery and what it takes away
+    /// from competing workers.
+    pub prefetch: u16,
+    /// Attempts before a message that keeps failing transiently is parked.
+    pub max_attempts: u32,
+    /// A handler not done by then has failed (transiently).
+    pub handle_timeout: Duration,
+}
+
+impl ConsumerConfig {
+    pub fn new(name: impl Into<String>, bindings: &[&str]) -> Self {
+        ConsumerConfig {
+            name: name.into(),
+            bindings: bindings.iter().map(|b| b.to_string()).collect(),
+            prefetch: 32,
+            max_attempts: 5,
+            handle_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Consumes `config.name`'s queue with `subscriber` until `shutdown` completes,
+/// reconnecting with backoff (and declaring the topology again) whenever the connection or
+/// channel is lost. A delivery is acked only after `subscriber` returned; if the
+/// connection drops first, RabbitMQ delivers it again, to this worker or another.
+pub async fn consume(
+    url: &str,
+    topology: &Topology,
+    config: &ConsumerConfig,
+    subscriber: Arc<dyn Subscriber>,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    tokio::pin!(shutdown);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let session = session(url, topology, config, &subscriber, &mut backoff);
+        tokio::select! {
+            _ = &mut shutdown => return,
+            ended = session => warn!(failure = %ended, ?backoff, consumer = %config.name, "consumer lost its connection; reconnecting"),
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = crate::next_backoff(backoff);
+    }
+}
+
+/// One connection's worth of consuming; returns why it ended.
+async fn session(
+    url: &str,
+    topology: &Topology,
+    config: &ConsumerConfig,
+    subscriber: &Arc<dyn Subscriber>,
+    backoff: &mut Duration,
+) -> AmqpError {
+    let run = async {
+        let connection = crate::connect(url).await?;
+        let channel = connection.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        topology.declare_consumer(&channel, &config.name, &config.bindings).await?;
+        channel.basic_qos(config.prefetch, BasicQosOptions::default()).await?;
+        let mut deliveries = channel
+            .basic_consume(&topology.queue(&config.name), "", BasicConsumeOptions::default(), FieldTable::default())
+            .await?;
+        info!(consumer = %config.name, "consuming");
+        *backoff = Duration::from_millis(100);
+        while let Some(delivery) = deliveries.next().await {
+            take(&channel, topology, config, subscriber, delivery?).await?;
+        }
+        Err(AmqpError::Amqp(lapin::Error::InvalidChannelState(channel.status().state())))
+    };
+    match run.await {
+        Ok(()) => AmqpError::Amqp(lapin::Error::InvalidConnectionState(lapin::ConnectionState::Closed)),
+        Err(failure) => failure,
+    }
+}
+
+/// Handles one delivery, then acks it; a failure is first moved, confirmed, to a retry
+/// queue or to parking, and only then acked.
+async fn take(
+    channel: &Channel,
+    topology: &Topology,
+    config: &ConsumerConfig,
+    subscriber: &Arc<dyn Subscriber>,
+    delivery: Delivery,
+) -> Result<(), AmqpError> {
+    let failed_before = header_count(delivery.properties.headers().as_ref(), headers::ATTEMPTS);
+    let outcome = match serde_json::from_slice::<Envelope<Value>>(&delivery.data) {
+        Err(e) => Err(DeliveryError::Permanent(format!("not a canonical envelope: {e}"))),
+        Ok(message) => {
+            let span = info_span!("consume", consumer = %config.name, message_id = %message.id,
+                correlation_id = %message.correlation_id);
+            handle(subscriber, &message, config.handle_timeout).instrument(span).await
+        }
+    };
+    if let Err(error) = outcome {
+        let attempts = failed_before + 1;
+        let (exchange, routing_key) = match &error {
+            DeliveryError::Transient(_) if attempts < config.max_attempts => {
+                (String::new(), topology.retry_queue(&config.name, attempts))
+            }
+            _ => {
+                warn!(consumer = %config.name, attempts, %error, "parking the message");
+                (topology.dead_letter_exchange(), String::new())
+            }
+        };
+        let mut table = delivery.properties.headers().clone().unwrap_or_default();
+        table.insert(headers::ATTEMPTS.into(), AMQPValue::LongUInt(attempts));
+        table.insert(headers::ERROR.into(), long_string(&error.to_string()));
+        table.insert(headers::QUEUE.into(), long_string(&topology.queue(&config.name)));
+        let properties = delivery.properties.clone().with_headers(table);
+        confirmed_publish(channel, &exchange, &routing_key, &delivery.data, properties).await?;
+    }
+    delivery.ack(BasicAckOptions::default()).await?;
+    Ok(())
+}
+
+/// Runs the subscriber in its own task: a panic or a hang costs an attempt, not the worker.
+async fn handle(
+    subscriber: &Arc<dyn Subscriber>,
+    message: &Envelope<Value>,
+    timeout: Duration,
+) -> Result<(), DeliveryError> {
+    let subscriber = Arc::clone(subscriber);
+    let message = message.clone();
+    let mut task = tokio::spawn(async move { subscriber.deliver(&message).await });
+    match tokio::time::timeout(timeout, &mut task).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(failure)) => Err(DeliveryError::Permanent(format!("the handler failed: {failure}"))),
+        Err(_) => {
+            task.abort();
+            Err(DeliveryError::Transient(format!("no answer within {timeout:?}")))
+        }
+    }
+}
+
+async fn confirmed_publish(
+    channel: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    body: &[u8],
+    properties: BasicProperties,
+) -> Result<(), AmqpError> {
+    let confirm =
+        channel.basic_publish(exchange, routing_key, BasicPublishOptions::default(), body, properties).await?.await?;
+    if confirm.is_ack() {
+        Ok(())
+    } else {
+        Err(AmqpError::NotConfirmed(routing_key.to_string()))
+    }
+}
+
+/// Sends up to `limit` of the messages parked now back to the queue each came from, with a
+/// fresh attempt count (the last error stays in its header). Messages parked again while
+/// this runs are left for the next replay. Returns how many were replayed. Each is acked
+/// in parking only after its republish was confirmed.
+pub async fn replay_parked(url: &str, topology: &Topology, limit: usize) -> Result<usize, AmqpError> {
+    let connection = crate::connect(url).await?;
+    let channel = connection.create_channel().await?;
+    channel.confirm_select(ConfirmSelectOptions::default()).await?;
+    topology.declare_shared(&channel).await?;
+    let passive = QueueDeclareOptions { passive: true, ..Default::default() };
+    let parked_now = channel.queue_declare(&topology.parking_queue(), passive, FieldTable::default()).await?;
+    let limit = limit.min(parked_now.message_count() as usize);
+    let mut replayed = 0;
+    while replayed < limit {
+        let Some(parked) = channel.basic_get(&topology.parking_queue(), BasicGetOptions::default()).await? else {
+            break;
+        };
+        let table = parked.delivery.properties.headers().clone().unwrap_or_default();
+        let Some(queue) = header_text(Some(&table), headers::QUEUE) else {
+            warn!("a parked message names no queue; left in parking");
+            parked.delivery.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() }).await?;
+            break;
+        };
+        let mut fresh = FieldTable::default();
+        for (name, value) in table.inner() {
+            if name.as_str() != headers::ATTEMPTS {
+                fresh.insert(name.clone(), value.clone());
+            }
+        }
+        let properties = parked.delivery.properties.clone().with_headers(fresh);
+        confirmed_publish(&channel, "", &queue, &parked.delivery.data, properties).await?;
+        parked.delivery.ack(BasicAckOptions::default()).await?;
+        replayed += 1;
+    }
+    let _ = connection.close(200, "replayed").await;
+    Ok(replayed)
+}
+
+/// The broker's intake as a bus subscriber: each message is submitted to the runtime,
+/// which handles it once (its inbox dedupes redeliveries) and commits before this returns.
+pub struct Intake<S: Store, H: Handler> {
+    runtime: Arc<Runtime<S, H>>,
+}
+
+impl<S: Store, H: Handler> Intake<S, H> {
+    pub const NAME: &'static str = "intake";
+
+    pub fn new(runtime: Arc<Runtime<S, H>>) -> Self {
+        Intake { runtime }
+    }
+}
+
+#[async_trait]
+impl<S: Store, H: Handler + 'static> Subscriber for Intake<S, H> {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    async fn deliver(&self, message: &Envelope<Value>) -> Result<(), DeliveryError> {
+        match self.runtime.submit(message).await {
+            Ok(_) => Ok(()),
+            Err(refused @ (Error::Handler { .. } | Error::InvalidMessage(_))) => {
+                Err(DeliveryError::Permanent(refused.to_string()))
+            }
+            Err(other) => Err(DeliveryError::Transient(other.to_string())),
+        }
+    }
+}
