@@ -207,13 +207,22 @@ impl MatchEvent {
     }
 }
 
+/// A status as it is written in JSON (`within_tolerance`).
+pub fn status_name(status: MatchStatus) -> &'static str {
+    match status {
+        MatchStatus::Matched => "matched",
+        MatchStatus::WithinTolerance => "within_tolerance",
+        MatchStatus::Exception => "exception",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatchError {
     #[error("{kind} {key} is for purchase order {found}, not {expected}")]
     OtherPurchaseOrder { kind: &'static str, key: String, expected: String, found: String },
     #[error("purchase order {po_number} has no line {line_no}")]
     UnknownLine { po_number: String, line_no: String },
-    #[error("line {line_no} of purchase order {po_number} is {status:?}, not an exception: nothing to override")]
+    #[error("line {line_no} of purchase order {po_number} is {}, not an exception: nothing to override", status_name(*.status))]
     NotAnException { po_number: String, line_no: String, status: MatchStatus },
     #[error("invalid matching policy: {0}")]
     Policy(String),

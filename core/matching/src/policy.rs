@@ -120,3 +120,30 @@ impl std::fmt::Display for Variance {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+
+    #[test]
+    fn an_empty_policy_tolerates_nothing_and_a_misspelt_key_is_an_error() {
+        let strict = TolerancePolicy::from_toml("").unwrap();
+        assert_eq!(strict, TolerancePolicy::default());
+        assert!(!strict.quantity.allows(&Variance::between(dec!(10.0001), dec!(10))));
+        assert!(strict.quantity.allows(&Variance::between(dec!(10.00), dec!(10))));
+        assert!(!strict.allows_charge(Some("D240"), dec!(0.01)));
+        let err = TolerancePolicy::from_toml("[quantity]\npercnt = 5").unwrap_err();
+        assert!(err.to_string().contains("percnt"), "{err}");
+    }
+
+    #[test]
+    fn limits_take_numbers_or_strings_and_the_stricter_wins() {
+        let policy = TolerancePolicy::from_toml("quantity = { absolute = 2, percent = \"5\" }").unwrap();
+        assert_eq!(policy.quantity, Tolerance { absolute: Some(dec!(2)), percent: Some(dec!(5)) });
+        assert!(policy.quantity.allows(&Variance::between(dec!(42), dec!(40))), "2 and 5%: both at the limit");
+        assert!(!policy.quantity.allows(&Variance::between(dec!(11), dec!(10))), "1 is 10%");
+        assert!(!policy.quantity.allows(&Variance::between(dec!(103), dec!(100))), "3 is over 2");
+    }
+}

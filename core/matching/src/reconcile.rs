@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset};
 use crossdock_model::{Charge, ChargeKind, Invoice, ItemRef, MatchResult, MatchStatus, PurchaseOrder, ShipNotice};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::policy::{MatchBasis, TolerancePolicy, Variance};
 use crate::{Awaiting, LineMatch, MatchError, MatchEvent, Override, Reason, ReasonCode, Receipt, Variances};
 
 /// Everything known about one purchase order's thread, in arrival order. Results are
 /// recomputed from the documents each time, so arrival order never changes them.
-#[derive(Debug, Clone)]
+/// Serializable, so the hub can keep it between documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reconciliation {
     po: PurchaseOrder,
     policy: TolerancePolicy,
@@ -274,69 +276,77 @@ impl Reconciliation {
         let mut reasons = t.reasons.clone();
         let mut variances = Variances { invoice_total: t.invoice_total, ..Variances::default() };
         let mut awaiting = Vec::new();
+        // The one price invoiced, or the one furthest from the ordered price.
+        let mut invoiced_price = t.invoiced_prices.first().copied();
         let mut flag = |code, message: String| reasons.push(Reason { code, message });
 
-        if ordered.is_none() {
-            for (quantity, code, verb) in [
-                (t.shipped, ReasonCode::ShippedNotOrdered, "shipped"),
-                (t.received, ReasonCode::ReceivedNotOrdered, "received"),
-                (t.invoiced, ReasonCode::InvoicedNotOrdered, "invoiced"),
-            ] {
-                if !quantity.is_zero() {
-                    flag(code, format!("{} {verb} of {line_no}, which the order does not have", quantity.normalize()));
+        match ordered {
+            None => {
+                for (quantity, code, verb) in [
+                    (t.shipped, ReasonCode::ShippedNotOrdered, "shipped"),
+                    (t.received, ReasonCode::ReceivedNotOrdered, "received"),
+                    (t.invoiced, ReasonCode::InvoicedNotOrdered, "invoiced"),
+                ] {
+                    if !quantity.is_zero() {
+                        flag(
+                            code,
+                            format!("{} {verb} of {line_no}, which the order does not have", quantity.normalize()),
+                        );
+                    }
                 }
             }
-        } else {
-            let ordered = ordered.unwrap_or_default();
-            if t.shipped > ordered {
-                let v = Variance::between(t.shipped, ordered);
-                if !policy.quantity.allows(&v) {
-                    flag(ReasonCode::OverShipped, format!("shipped {} of {} ordered: {v}", t.shipped, ordered));
-                }
-                variances.shipped = Some(v);
-            }
-            let (basis, basis_name, nothing_code) = match policy.match_against {
-                MatchBasis::Shipped => (t.shipped, "shipped", Some(ReasonCode::InvoicedNotShipped)),
-                MatchBasis::Received => (t.received, "received", Some(ReasonCode::InvoicedNotReceived)),
-                MatchBasis::Ordered => (ordered, "ordered", None),
-            };
-            match nothing_code {
-                Some(code) if basis.is_zero() && !t.invoiced.is_zero() => {
-                    flag(code, format!("invoiced {} with nothing {basis_name} yet", t.invoiced))
-                }
-                _ if t.invoiced > basis => {
-                    let v = Variance::between(t.invoiced, basis);
+            Some(ordered) => {
+                if t.shipped > ordered {
+                    let v = Variance::between(t.shipped, ordered);
                     if !policy.quantity.allows(&v) {
-                        flag(
-                            ReasonCode::OverInvoiced,
-                            format!("invoiced {} against {basis} {basis_name}: {v}", t.invoiced),
-                        );
+                        flag(ReasonCode::OverShipped, format!("shipped {} of {} ordered: {v}", t.shipped, ordered));
                     }
-                    variances.invoiced = Some(v);
+                    variances.shipped = Some(v);
                 }
-                _ => {}
-            }
-            if let Some(price) = ordered_price {
-                let worst =
-                    t.invoiced_prices.iter().map(|p| Variance::between(*p, price)).max_by_key(|v| v.amount.abs());
-                if let Some(v) = worst.filter(|v| !v.amount.is_zero()) {
-                    if !policy.unit_price.allows(&v) {
-                        flag(
-                            ReasonCode::PriceVariance,
-                            format!("invoiced at {} against {price} ordered: {v}", v.reference + v.amount),
-                        );
+                let (basis, basis_name, nothing_code) = match policy.match_against {
+                    MatchBasis::Shipped => (t.shipped, "shipped", Some(ReasonCode::InvoicedNotShipped)),
+                    MatchBasis::Received => (t.received, "received", Some(ReasonCode::InvoicedNotReceived)),
+                    MatchBasis::Ordered => (ordered, "ordered", None),
+                };
+                match nothing_code {
+                    Some(code) if basis.is_zero() && !t.invoiced.is_zero() => {
+                        flag(code, format!("invoiced {} with nothing {basis_name} yet", t.invoiced))
                     }
-                    variances.unit_price = Some(v);
+                    _ if t.invoiced > basis => {
+                        let v = Variance::between(t.invoiced, basis);
+                        if !policy.quantity.allows(&v) {
+                            flag(
+                                ReasonCode::OverInvoiced,
+                                format!("invoiced {} against {basis} {basis_name}: {v}", t.invoiced),
+                            );
+                        }
+                        variances.invoiced = Some(v);
+                    }
+                    _ => {}
                 }
-            }
-            if t.shipped < ordered {
-                awaiting.push(Awaiting::Shipment);
-            }
-            if policy.match_against == MatchBasis::Received && t.received < t.shipped {
-                awaiting.push(Awaiting::Receipt);
-            }
-            if t.invoiced < basis {
-                awaiting.push(Awaiting::Invoice);
+                if let Some(ordered_price) = ordered_price {
+                    let furthest = t.invoiced_prices.iter().max_by_key(|p| (**p - ordered_price).abs());
+                    let v = furthest.map(|p| Variance::between(*p, ordered_price)).filter(|v| !v.amount.is_zero());
+                    if let (Some(price), Some(v)) = (furthest, v) {
+                        if !policy.unit_price.allows(&v) {
+                            flag(
+                                ReasonCode::PriceVariance,
+                                format!("invoiced at {price} against {ordered_price} ordered: {v}"),
+                            );
+                        }
+                        variances.unit_price = Some(v);
+                        invoiced_price = Some(*price);
+                    }
+                }
+                if t.shipped < ordered {
+                    awaiting.push(Awaiting::Shipment);
+                }
+                if policy.match_against == MatchBasis::Received && t.received < t.shipped {
+                    awaiting.push(Awaiting::Receipt);
+                }
+                if t.invoiced < basis {
+                    awaiting.push(Awaiting::Invoice);
+                }
             }
         }
 
@@ -348,7 +358,6 @@ impl Reconciliation {
         } else {
             MatchStatus::Matched
         };
-        let prices = &t.invoiced_prices;
         LineMatch {
             result: MatchResult {
                 po_number: self.po.po_number.clone(),
@@ -359,8 +368,7 @@ impl Reconciliation {
                 received_quantity: t.received_counts.then_some(t.received),
                 invoiced_quantity: t.invoiced,
                 ordered_unit_price: ordered_price,
-                // The one price invoiced, or the furthest from the ordered price.
-                invoiced_unit_price: variances.unit_price.map(|v| v.reference + v.amount).or(prices.first().copied()),
+                invoiced_unit_price: invoiced_price,
                 reasons: reasons.iter().map(|r| r.code.as_str().to_string()).collect(),
             },
             exceptions: reasons,

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate};
-use crossdock_matching::{LineMatch, MatchEvent, Receipt, ReceiptLine, Reconciliation, TolerancePolicy};
+use crossdock_matching::{status_name, LineMatch, MatchEvent, Receipt, ReceiptLine, Reconciliation, TolerancePolicy};
 use crossdock_model::{
     Charge, ChargeKind, Invoice, InvoiceLine, InvoiceTotals, ItemRef, MatchStatus, PurchaseOrder, PurchaseOrderLine,
     ShipNotice, ShippedItem, ShippedOrder, ShippedPack, Uom,
@@ -196,7 +196,9 @@ fn event(e: &MatchEvent) -> String {
             let codes: Vec<_> = reasons.iter().map(|r| r.code.as_str()).collect();
             format!("{} line {line_no}: {}", e.event_type(), codes.join(", "))
         }
-        MatchEvent::Cleared { line_no, status, .. } => format!("{} line {line_no}: {status:?}", e.event_type()),
+        MatchEvent::Cleared { line_no, status, .. } => {
+            format!("{} line {line_no}: {}", e.event_type(), status_name(*status))
+        }
         MatchEvent::Overridden { line_no, record, .. } => {
             format!("{} line {line_no} by {} ({}) at {}", e.event_type(), record.by, record.reason, record.at)
         }
@@ -205,11 +207,10 @@ fn event(e: &MatchEvent) -> String {
 
 fn line(r: &LineMatch) -> String {
     let m = &r.result;
-    let status = serde_json::to_value(m.status).unwrap();
     let mut s = format!(
         "  {}: {} ordered={} shipped={}",
         m.line_no,
-        status.as_str().unwrap(),
+        status_name(m.status),
         m.ordered_quantity,
         m.shipped_quantity
     );
