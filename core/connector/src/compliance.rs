@@ -196,13 +196,16 @@ pub fn canonical_problems(envelope: &Envelope<Value>) -> Vec<String> {
     }
 }
 
+/// One stored delivery: its original bytes and its envelopes.
+type Stored = (Vec<u8>, Vec<Envelope<Value>>);
+
 /// A [`Sink`] for tests: records what it stores; fails its first `failures` submissions
 /// with an external error.
 #[derive(Default)]
 pub struct RecordingSink {
     failures_left: AtomicU32,
     stored: AtomicU32,
-    records: Mutex<Vec<(Vec<u8>, Vec<Envelope<Value>>)>>,
+    records: Mutex<Vec<Stored>>,
 }
 
 impl RecordingSink {

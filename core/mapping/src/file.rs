@@ -33,6 +33,9 @@ pub(crate) struct Header {
     pub version: Option<u32>,
     #[serde(default)]
     pub description: Option<String>,
+    /// The trading partner this mapping is for (`12/4405197800`, `shopify`), for selection.
+    #[serde(default)]
+    pub partner: Option<String>,
     /// Required unless the mapping extends another.
     pub input: Option<Format>,
     /// A canonical `document_type` (`sales_order`, ...) or `json` for an outbound mapping.

@@ -41,8 +41,7 @@ pub fn csv_rows(text: &str, delimiter: char) -> Result<Value, InputError> {
                 message: format!("{} fields where the header has {}", record.len(), header.len()),
             });
         }
-        let row: Map<String, Value> =
-            header.iter().cloned().zip(record.into_iter().map(Value::String)).collect();
+        let row: Map<String, Value> = header.iter().cloned().zip(record.into_iter().map(Value::String)).collect();
         rows.push(Value::Object(row));
     }
     Ok(Value::Array(rows))
@@ -121,10 +120,8 @@ pub fn x12_sets(bytes: &[u8]) -> Result<Vec<X12Set>, InputError> {
     while let Some(event) = reader.next() {
         let event = event.map_err(|e| InputError { position: "X12 input".into(), message: e.to_string() })?;
         let Event::Transaction(tx) = event else { continue };
-        let segments: Vec<Value> = tx
-            .segments()
-            .map(|s| Value::Array(s.elements().map(|e| Value::String(e.to_string())).collect()))
-            .collect();
+        let segments: Vec<Value> =
+            tx.segments().map(|s| Value::Array(s.elements().map(|e| Value::String(e.to_string())).collect())).collect();
         let tree = serde_json::json!({
             "set_id": tx.set_id,
             "control_number": tx.control_number,

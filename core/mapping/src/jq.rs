@@ -71,16 +71,17 @@ impl Expr {
                 })
                 .collect::<Vec<_>>()
         })?;
-        let filter = Compiler::default().with_funs(funs).with_global_vars(GLOBALS).compile(modules).map_err(|errors| {
-            errors
-                .into_iter()
-                .flat_map(|(_, errors)| errors)
-                .map(|(name, undefined)| CompileError {
-                    offset: at(name),
-                    message: format!("undefined {} {name}", undefined.as_str()),
-                })
-                .collect::<Vec<_>>()
-        })?;
+        let filter =
+            Compiler::default().with_funs(funs).with_global_vars(GLOBALS).compile(modules).map_err(|errors| {
+                errors
+                    .into_iter()
+                    .flat_map(|(_, errors)| errors)
+                    .map(|(name, undefined)| CompileError {
+                        offset: at(name),
+                        message: format!("undefined {} {name}", undefined.as_str()),
+                    })
+                    .collect::<Vec<_>>()
+            })?;
         Ok(Expr { filter })
     }
 

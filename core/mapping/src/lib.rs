@@ -33,6 +33,7 @@ pub struct Mapping {
     pub name: String,
     pub version: Option<u32>,
     pub description: Option<String>,
+    pub partner: Option<String>,
     pub input: Format,
     /// A canonical `document_type`, or `json` for an outbound mapping.
     pub output: String,
@@ -80,7 +81,8 @@ impl Mapping {
     }
 
     fn load_at_depth(path: &Path, depth: usize) -> Result<Mapping, Diagnostics> {
-        let whole_file = |message: String| Diagnostics(vec![Diagnostic { file: path.into(), line: 1, column: 1, message }]);
+        let whole_file =
+            |message: String| Diagnostics(vec![Diagnostic { file: path.into(), line: 1, column: 1, message }]);
         let text = std::fs::read_to_string(path).map_err(|e| whole_file(format!("cannot read: {e}")))?;
         let source = Source { file: path, text: &text };
         let spec: MappingFile = toml::from_str(&text).map_err(|e| {
@@ -114,9 +116,8 @@ impl Mapping {
         }
         match &output {
             None => problems.push(source.at(0, "mapping.output is missing (a canonical document type, or json)")),
-            Some(output) if output != "json" && !is_document_type(output) => {
-                problems.push(source.at(0, format!("mapping.output {output:?} is neither json nor a canonical document type")))
-            }
+            Some(output) if output != "json" && !is_document_type(output) => problems
+                .push(source.at(0, format!("mapping.output {output:?} is neither json nor a canonical document type"))),
             Some(_) => {}
         }
 
@@ -124,9 +125,29 @@ impl Mapping {
         // mapped back to the def or the expression it falls in.
         let mut prefix = jq::HELPERS.to_string();
         let mut regions = Vec::new(); // (offset in prefix, offset in file) of each def body
-        for (name, body) in &spec.defs {
+        let mut broken_defs = Vec::new();
+        // In file order: jq defs see only the defs before them.
+        let mut defs: Vec<_> = spec.defs.iter().collect();
+        defs.sort_by_key(|(_, body)| body.span().start);
+        for (name, body) in defs {
+            let def = format!("def {name}: {};\n", body.get_ref());
+            let body_start = value_start(&text, body.span().start);
+            // Each def is checked as it comes, so a broken one is reported once, here, and
+            // the fields are still checked against the others.
+            if let Err(errors) = Expr::compile(&format!("{prefix}{def}.")) {
+                let def_offset = prefix.len() + format!("def {name}: ").len();
+                for e in errors {
+                    if broken_defs.iter().any(|d| e.message == format!("undefined filter {d}")) {
+                        continue;
+                    }
+                    let offset = body_start + e.offset.saturating_sub(def_offset);
+                    problems.push(source.at(offset, format!("defs {name}: {}", e.message)));
+                }
+                broken_defs.push(name.split('(').next().unwrap_or(name).trim().to_string());
+                continue;
+            }
             prefix.push_str(&format!("def {name}: "));
-            regions.push((prefix.len(), value_start(&text, body.span().start)));
+            regions.push((prefix.len(), body_start));
             prefix.push_str(&format!("{};\n", body.get_ref()));
         }
         let mut compile = |spanned: &toml::Spanned<String>, what: &str| -> Option<Located<Expr>> {
@@ -144,10 +165,11 @@ impl Mapping {
                                 None => (what.to_string(), expr_start),
                             }
                         };
-                        let message = format!("{what}: {}", e.message);
-                        if !problems.iter().any(|p: &Diagnostic| p.message == message) {
-                            problems.push(source.at(offset, message));
+                        // A use of a broken def was reported with the def.
+                        if broken_defs.iter().any(|d| e.message == format!("undefined filter {d}")) {
+                            continue;
                         }
+                        problems.push(source.at(offset, format!("{what}: {}", e.message)));
                     }
                     None
                 }
@@ -160,8 +182,11 @@ impl Mapping {
             .filter_map(|(name, expr)| compile(expr, &format!("field {name}")).map(|e| (name.clone(), e)))
             .collect();
 
-        let mut lookups: BTreeMap<String, Value> =
-            base.as_ref().and_then(|b| from_val(&b.lookups).ok()).and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+        let mut lookups: BTreeMap<String, Value> = base
+            .as_ref()
+            .and_then(|b| from_val(&b.lookups).ok())
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
         for (name, table) in &spec.lookups {
             let merged = lookups.entry(name.clone()).or_insert_with(|| Value::Object(Map::new()));
             for (code, value) in table {
@@ -179,21 +204,23 @@ impl Mapping {
                 line: source.at(case.span().start, "").line,
             })
             .collect();
-        for (case, spanned) in tests.iter().zip(&spec.tests) {
-            for file in [&case.sample, &case.expect] {
-                if !file.is_file() {
-                    problems.push(source.at(spanned.span().start, format!("test file {} does not exist", file.display())));
+        for spanned in &spec.tests {
+            for file in [&spanned.get_ref().sample, &spanned.get_ref().expect] {
+                if !dir.join(file).is_file() {
+                    problems.push(source.at(spanned.span().start, format!("test file {file} does not exist")));
                 }
             }
         }
 
         if !problems.is_empty() {
+            problems.sort_by_key(|a| (a.file != path, a.line, a.column));
             return Err(Diagnostics(problems));
         }
         Ok(Mapping {
             name: header.name.clone(),
             version: header.version,
             description: header.description.clone(),
+            partner: header.partner.clone().or(base.as_ref().and_then(|b| b.partner.clone())),
             input: input.expect("checked"),
             output: output.expect("checked"),
             path: path.to_path_buf(),
@@ -219,12 +246,14 @@ impl Mapping {
         let input_error = |error| MappingError::Input { file: self.path.clone(), error };
         let tree = match self.input {
             // Parsed by jaq directly, so decimals keep their exact digits.
-            Format::Json | Format::Canonical => jaq_json::read::parse_single(input).map_err(|e| {
-                input_error(InputError { position: "JSON input".into(), message: e.to_string() })
-            })?,
+            Format::Json | Format::Canonical => jaq_json::read::parse_single(input)
+                .map_err(|e| input_error(InputError { position: "JSON input".into(), message: e.to_string() }))?,
             Format::Csv => {
                 let text = std::str::from_utf8(input).map_err(|e| {
-                    input_error(InputError { position: format!("byte {}", e.valid_up_to()), message: "not UTF-8".into() })
+                    input_error(InputError {
+                        position: format!("byte {}", e.valid_up_to()),
+                        message: "not UTF-8".into(),
+                    })
                 })?;
                 to_val(&csv_rows(text, self.csv_delimiter).map_err(input_error)?)
             }
@@ -259,11 +288,7 @@ impl Mapping {
             Some(base) => base.map_tree(tree)?,
             None => Vec::new(),
         };
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| self.map_item(i + 1, item, bases.get(i).cloned(), tree))
-            .collect()
+        items.iter().enumerate().map(|(i, item)| self.map_item(i + 1, item, bases.get(i).cloned(), tree)).collect()
     }
 
     fn map_x12(&self, sets: Vec<input::X12Set>) -> Result<Vec<Value>, MappingError> {
@@ -326,13 +351,12 @@ impl Mapping {
     /// Reads the result as a canonical document and validates it.
     fn canonical(&self, document: usize, value: Value) -> Result<Value, MappingError> {
         let invalid = |problems| MappingError::Invalid { document, output: self.output.clone(), problems };
-        let typed: Document = serde_path_to_error::deserialize(&value).map_err(|e| {
-            let path = e.path().to_string();
-            let path = if path == "." { "$".to_string() } else { format!("$.{path}") };
-            invalid(vec![format!("{path}: {}", e.inner())])
-        })?;
+        let typed: Document = serde_json::from_value(value.clone())
+            .map_err(|e| invalid(vec![shape_error(&self.output, &value).unwrap_or_else(|| format!("$: {e}"))]))?;
         if let Err(e) = typed.validate() {
-            return Err(invalid(e.violations.iter().map(|v| format!("{}: {} ({})", v.path, v.message, v.rule)).collect()));
+            return Err(invalid(
+                e.violations.iter().map(|v| format!("{}: {} ({})", v.path, v.message, v.rule)).collect(),
+            ));
         }
         Ok(serde_json::to_value(&typed).expect("documents serialize"))
     }
@@ -358,12 +382,43 @@ impl Mapping {
                 (Ok(actual), Ok(expected)) => {
                     let differences = diff(&expected, &Value::Array(actual));
                     if !differences.is_empty() {
-                        failures.push(format!("{at}: {} differs from {}:\n  {}", case.sample.display(), case.expect.display(), differences.join("\n  ")));
+                        failures.push(format!(
+                            "{at}: {} differs from {}:\n  {}",
+                            case.sample.display(),
+                            case.expect.display(),
+                            differences.join("\n  ")
+                        ));
                     }
                 }
             }
         }
         failures
+    }
+}
+
+/// Where a value does not fit the canonical type, as `$.json.path: what is wrong`. (The
+/// `Document` enum is internally tagged, which loses the path; the concrete type keeps it.)
+fn shape_error(output: &str, value: &Value) -> Option<String> {
+    use crossdock_model as m;
+    fn check<T: serde::de::DeserializeOwned>(value: &Value) -> Option<String> {
+        let error = serde_path_to_error::deserialize::<_, T>(value).err()?;
+        let path = error.path().to_string();
+        let path = if path == "." { "$".to_string() } else { format!("$.{path}") };
+        Some(format!("{path}: {}", error.inner()))
+    }
+    match output {
+        "sales_order" => check::<m::SalesOrder>(value),
+        "purchase_order" => check::<m::PurchaseOrder>(value),
+        "purchase_order_ack" => check::<m::PurchaseOrderAck>(value),
+        "ship_notice" => check::<m::ShipNotice>(value),
+        "invoice" => check::<m::Invoice>(value),
+        "inventory_advice" => check::<m::InventoryAdvice>(value),
+        "fulfillment_request" => check::<m::FulfillmentRequest>(value),
+        "fulfillment_update" => check::<m::FulfillmentUpdate>(value),
+        "shipment_status" => check::<m::ShipmentStatus>(value),
+        "functional_ack" => check::<m::FunctionalAck>(value),
+        "return" => check::<m::Return>(value),
+        _ => None,
     }
 }
 
