@@ -756,6 +756,11 @@ impl<R: Read> X12Reader<R> {
         if wrapped {
             end = self.unwrap_lines(start, end);
         }
+        if std::str::from_utf8(&self.buf[end..next]).is_err() {
+            // A terminator that is not UTF-8 (a lone Latin-1 byte) stands between segments
+            // in a transaction's text, which must be UTF-8: blank it, it has done its job.
+            self.buf[end..next].fill(b' ');
+        }
         self.pos = next;
         self.seg_index += 1;
         let span = Span { start, end, index: self.seg_index, line };
@@ -1106,6 +1111,28 @@ mod tests {
             }
         }
         assert_eq!(releases, ["00501\u{301}"]);
+    }
+
+    // Found by fuzzing: a terminator that is not a UTF-8 character (a lone byte, here
+    // `0xA6`, the last byte of `\u{2026}`) stood between segments in the transaction's
+    // text, which then was not UTF-8, and handing the set out panicked.
+    #[test]
+    fn a_segment_terminator_that_is_not_utf8_still_ends_segments() {
+        for tail in [&b":\xA6\n"[..], b"\xE2\xA6\n"] {
+            let mut input = ISA[..ISA.len() - 3].to_vec();
+            input.extend_from_slice(tail);
+            input.extend_from_slice(b"GS*PO*A*B*20240115*1200*1*X*005010\xA6ST*850*0001\xA6BEG*00*SA*P\xC3\xA9\xA6");
+            input.extend_from_slice(b"SE*3*0001\xA6GE*1*1\xA6IEA*1*000000001\xA6");
+            let mut r = X12Reader::new(input.as_slice());
+            let mut read = Vec::new();
+            while let Some(ev) = r.next() {
+                if let Event::Transaction(tx) = ev.expect("readable") {
+                    read.extend(tx.segments().map(|s| s.raw().to_string()));
+                    assert!(tx.issues.is_empty(), "{:?}", tx.issues);
+                }
+            }
+            assert_eq!(read, ["ST*850*0001", "BEG*00*SA*P\u{e9}", "SE*3*0001"], "{tail:?}");
+        }
     }
 
     // Delimiters outside ASCII could match a byte inside a multi-byte character once the
