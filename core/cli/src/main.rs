@@ -2,6 +2,7 @@
 
 mod ack;
 mod demo;
+mod mapping_cmd;
 mod match_cmd;
 mod partners;
 mod source;
@@ -71,6 +72,24 @@ enum Command {
         #[arg(long)]
         kind: Option<String>,
     },
+    /// Work with mapping files (mappings/*.toml).
+    Mapping {
+        #[command(subcommand)]
+        command: MappingCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MappingCommand {
+    /// Run MAPPING on SAMPLE: print the result, or its differences from --expect (exit 1 on
+    /// a difference or an error in the mapping).
+    Test {
+        mapping: PathBuf,
+        sample: PathBuf,
+        /// The expected result (a JSON array of documents).
+        #[arg(long)]
+        expect: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -92,6 +111,9 @@ fn main() -> ExitCode {
         Command::Source { order, config, json } => source::run(&order, &config, &cli.data_dir, json),
         Command::Match { po, documents, policy } => match_cmd::run(&po, &documents, policy.as_deref()),
         Command::Ack { file, kind } => ack::run(&file, kind.as_deref(), &cli.partners, &cli.data_dir),
+        Command::Mapping { command: MappingCommand::Test { mapping, sample, expect } } => {
+            mapping_cmd::test(&mapping, &sample, expect.as_deref())
+        }
     };
     match result {
         Ok(code) => code,
