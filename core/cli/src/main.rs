@@ -59,7 +59,9 @@ enum Command {
     /// line on stdout, a summary on stderr; exit 0 when all matched or within tolerance, 1 on
     /// exceptions, 2 on unreadable input.
     Match {
+        /// The purchase order(s) to match.
         po: PathBuf,
+        /// Ship notices and invoices, several to a file or not, in any order.
         documents: Vec<PathBuf>,
         /// Tolerance policy (see config/matching/default.toml); without it nothing is tolerated.
         #[arg(long)]

@@ -350,6 +350,8 @@ impl Reconciliation {
             }
         }
 
+        // Most specific first: quantities, then prices, then whole-invoice findings.
+        reasons.sort_by_key(|r| r.code);
         let status = if !reasons.is_empty() {
             MatchStatus::Exception
         } else if variances.shipped.is_some() || variances.invoiced.is_some() || variances.unit_price.is_some() {
