@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::policy::{MatchBasis, TolerancePolicy, Variance};
 use crate::{Awaiting, LineMatch, MatchError, MatchEvent, Override, Reason, ReasonCode, Receipt, Variances};
 
-/// Everything known about one purchase order's thread, in arrival order. Results are
-/// recomputed from the documents each time, so arrival order never changes them.
-/// Serializable, so the hub can keep it between documents.
+/// Everything known about one purchase order's thread. Results are recomputed from the
+/// documents each time, so they do not depend on arrival order (except which of two
+/// duplicate invoices is the original). Serializable, so the hub can keep it between
+/// documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reconciliation {
     po: PurchaseOrder,
@@ -142,7 +143,7 @@ impl Reconciliation {
     }
 
     /// Applies a change and returns (and records) the events it causes: lines that became
-    /// exceptions or changed reasons, and exceptions that cleared.
+    /// exceptions or whose findings changed, and exceptions that cleared.
     fn track(&mut self, change: impl FnOnce(&mut Self)) -> Vec<MatchEvent> {
         let before = self.results();
         change(self);
@@ -152,7 +153,8 @@ impl Reconciliation {
             let was_exception = was.filter(|b| b.status() == MatchStatus::Exception);
             let (po_number, line_no) = (now.result.po_number.clone(), now.result.line_no.clone());
             match (now.status(), was_exception) {
-                (MatchStatus::Exception, Some(b)) if b.result.reasons == now.result.reasons => {}
+                // Same findings with the same figures: nothing new to tell.
+                (MatchStatus::Exception, Some(b)) if b.exceptions == now.exceptions => {}
                 (MatchStatus::Exception, _) => {
                     events.push(MatchEvent::Exception { po_number, line_no, reasons: now.exceptions })
                 }
