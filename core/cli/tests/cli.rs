@@ -140,7 +140,7 @@ fn invalid_canonical_input_is_refused_with_line_and_json_path() {
     assert!(x12.stdout.is_empty(), "nothing is written when any document is invalid");
     let err = text(&x12.stderr);
     for part in ["bad.jsonl:1: $.po_number:", "bad.jsonl:1: $.lines[1].quantity:", "bad.jsonl:2: $.invoice_number:"] {
-        assert!(err.contains(&part), "missing {part:?} in\n{err}");
+        assert!(err.contains(part), "missing {part:?} in\n{err}");
     }
 }
 
