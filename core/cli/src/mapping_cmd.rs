@@ -29,10 +29,9 @@ pub fn test(mapping: &Path, sample: &Path, expect: Option<&Path>) -> anyhow::Res
         println!("{}", serde_json::to_string_pretty(&documents)?);
         return Ok(ExitCode::SUCCESS);
     };
-    let expected: Value = serde_json::from_slice(
-        &std::fs::read(expect).with_context(|| format!("cannot read {}", expect.display()))?,
-    )
-    .with_context(|| format!("{} is not JSON", expect.display()))?;
+    let expected: Value =
+        serde_json::from_slice(&std::fs::read(expect).with_context(|| format!("cannot read {}", expect.display()))?)
+            .with_context(|| format!("{} is not JSON", expect.display()))?;
     let differences = diff(&expected, &documents);
     if differences.is_empty() {
         println!("ok: {} matches {}", sample.display(), expect.display());

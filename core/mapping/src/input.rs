@@ -137,3 +137,28 @@ pub fn x12_sets(bytes: &[u8]) -> Result<Vec<X12Set>, InputError> {
     }
     Ok(sets)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn csv_quotes_doubled_quotes_line_breaks_and_crlf() {
+        let text = "\u{feff}a;b\r\n\"x;1\";\"say \"\"hi\"\"\"\r\n\r\n2;\"two\nlines\"\n3;";
+        assert_eq!(
+            csv_rows(text, ';').unwrap(),
+            json!([{"a": "x;1", "b": "say \"hi\""}, {"a": "2", "b": "two\nlines"}, {"a": "3", "b": ""}])
+        );
+    }
+
+    #[test]
+    fn csv_errors_name_the_line() {
+        assert_eq!(
+            csv_rows("a,b\n1,2\n\n3\n", ',').unwrap_err().to_string(),
+            "line 4: 1 fields where the header has 2"
+        );
+        assert_eq!(csv_rows("a\n\"open\n", ',').unwrap_err().to_string(), "line 2: unterminated quoted field");
+    }
+}

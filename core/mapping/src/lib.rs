@@ -246,8 +246,19 @@ impl Mapping {
         let input_error = |error| MappingError::Input { file: self.path.clone(), error };
         let tree = match self.input {
             // Parsed by jaq directly, so decimals keep their exact digits.
-            Format::Json | Format::Canonical => jaq_json::read::parse_single(input)
+            Format::Json => jaq_json::read::parse_single(input)
                 .map_err(|e| input_error(InputError { position: "JSON input".into(), message: e.to_string() }))?,
+            // An outbound mapping starts from a valid canonical document, or not at all.
+            Format::Canonical => {
+                let value: Value = serde_json::from_slice(input).map_err(|e| {
+                    input_error(InputError { position: format!("line {}", e.line()), message: e.to_string() })
+                })?;
+                if let Some(problems) = canonical_problems(&value) {
+                    let message = format!("not a valid canonical document: {}", problems.join("; "));
+                    return Err(input_error(InputError { position: "JSON input".into(), message }));
+                }
+                jaq_json::read::parse_single(input).expect("parsed above")
+            }
             Format::Csv => {
                 let text = std::str::from_utf8(input).map_err(|e| {
                     input_error(InputError {
@@ -394,6 +405,17 @@ impl Mapping {
         }
         failures
     }
+}
+
+/// Why a JSON value is not a valid canonical document, if it is not.
+fn canonical_problems(value: &Value) -> Option<Vec<String>> {
+    let kind = value.get("document_type").and_then(Value::as_str).unwrap_or_default();
+    let document: Document = match serde_json::from_value(value.clone()) {
+        Ok(document) => document,
+        Err(e) => return Some(vec![shape_error(kind, value).unwrap_or_else(|| format!("$: {e}"))]),
+    };
+    let violations = document.validate().err()?.violations;
+    Some(violations.iter().map(|v| format!("{}: {} ({})", v.path, v.message, v.rule)).collect())
 }
 
 /// Where a value does not fit the canonical type, as `$.json.path: what is wrong`. (The

@@ -125,3 +125,14 @@ fn an_expression_error_names_the_field_and_its_line() {
     let error = mapping.map(br#"{"unit": "BOX"}"#).unwrap_err().to_string();
     assert!(error.ends_with(":8: field uom of document 1: \"\\\"BOX\\\" is not in lookup uom\""), "{error}");
 }
+
+#[test]
+fn an_outbound_mapping_refuses_an_invalid_canonical_document() {
+    let file = repo_mappings().join("outbound-acme-po-json/acme-po-json.toml");
+    let mapping = Mapping::load(&file).unwrap();
+    let sample = std::fs::read(repo_mappings().join("outbound-acme-po-json/samples/purchase-order.json")).unwrap();
+    assert!(mapping.map(&sample).is_ok());
+    let broken = String::from_utf8(sample).unwrap().replace("\"BB-448813\"", "\"\"");
+    let error = mapping.map(broken.as_bytes()).unwrap_err().to_string();
+    assert!(error.ends_with("not a valid canonical document: $.po_number: must not be empty (required)"), "{error}");
+}
