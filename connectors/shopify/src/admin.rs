@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
+use crossdock_connector::{ConnectorError, RetryPolicy};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 use tracing::debug;
@@ -28,7 +29,7 @@ pub struct AdminClient {
     endpoint: String,
     token: Secret,
     bucket: Mutex<Bucket>,
-    max_attempts: u32,
+    retry: RetryPolicy,
 }
 
 impl AdminClient {
@@ -46,8 +47,14 @@ impl AdminClient {
             endpoint: format!("{}/admin/api/{API_VERSION}/graphql.json", base_url.trim_end_matches('/')),
             token,
             bucket: Mutex::new(Bucket::default()),
-            max_attempts: 5,
+            retry: RetryPolicy::default(),
         })
+    }
+
+    /// How long to keep retrying what may pass (throttling, 429, 5xx, transport failures).
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     /// The next page of orders updated after `cursor.since`, or `None` when there is no more.
@@ -119,6 +126,7 @@ impl AdminClient {
     /// Runs one GraphQL operation within the throttle and the retry budget; returns `data`.
     async fn execute(&self, operation: &'static str, query: &str, variables: Value) -> Result<Value, ShopifyError> {
         let body = json!({ "query": query, "variables": variables });
+        let started = Instant::now();
         let mut attempt = 1;
         loop {
             let wait = self.bucket.lock().expect("bucket lock").wait_for(operation, Instant::now());
@@ -130,10 +138,15 @@ impl AdminClient {
                 Ok(data) => return Ok(data),
                 Err(e) => e,
             };
-            if error.domain() != crate::Domain::External || attempt >= self.max_attempts {
-                return Err(error);
-            }
-            let delay = error.retry_after().unwrap_or_else(|| backoff(attempt));
+            let hint = ConnectorError::from(error.clone()).retry_hint();
+            let delay = match self.retry.delay(attempt, hint) {
+                Some(delay)
+                    if attempt < self.retry.max_attempts && started.elapsed() + delay <= self.retry.max_elapsed =>
+                {
+                    delay
+                }
+                _ => return Err(error),
+            };
             debug!(operation, attempt, ?delay, %error, "retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -255,10 +268,6 @@ impl Bucket {
         self.status = Some((available, maximum, rate, Instant::now()));
         Some(self.wait_for(operation, Instant::now())).filter(|w| !w.is_zero())
     }
-}
-
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(500).saturating_mul(1 << attempt.min(6)).min(Duration::from_secs(30))
 }
 
 /// The payload of a mutation, or its `userErrors` as a partner error.

@@ -1,6 +1,7 @@
 //! The connector's configuration: which shop, and how Shopify's ids meet the hub's.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
@@ -12,8 +13,14 @@ pub const TOKEN_ENV: &str = "SHOPIFY_ACCESS_TOKEN";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShopifyConfig {
+    /// The connector instance's name: the first part of every envelope source and id.
+    #[serde(default = "default_name")]
+    pub name: String,
     /// The shop's permanent domain, `acme.myshopify.com`.
     pub shop: String,
+    /// The order mapping file (see `mappings/shopify/`).
+    #[serde(default = "default_order_mapping")]
+    pub order_mapping: PathBuf,
     #[serde(default = "default_tenant")]
     pub tenant: String,
     /// Shopify location id -> hub node id. Unknown locations become `shopify-location-<id>`,
@@ -22,13 +29,27 @@ pub struct ShopifyConfig {
     pub locations: BTreeMap<String, String>,
 }
 
+fn default_name() -> String {
+    "shopify".into()
+}
+
+fn default_order_mapping() -> PathBuf {
+    crate::mapping::DEFAULT_ORDER_MAPPING.into()
+}
+
 fn default_tenant() -> String {
     "default".into()
 }
 
 impl ShopifyConfig {
     pub fn new(shop: impl Into<String>) -> Self {
-        ShopifyConfig { shop: shop.into(), tenant: default_tenant(), locations: BTreeMap::new() }
+        ShopifyConfig {
+            name: default_name(),
+            shop: shop.into(),
+            order_mapping: default_order_mapping(),
+            tenant: default_tenant(),
+            locations: BTreeMap::new(),
+        }
     }
 
     pub fn node_for_location(&self, location_id: &str) -> String {

@@ -1,19 +1,10 @@
-//! What can go wrong talking to Shopify, classified the way every connector classifies.
+//! What can go wrong talking to Shopify, classified with the framework's taxonomy.
 
 use std::time::Duration;
 
-/// Who is at fault, which decides whether retrying can help.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Domain {
-    /// The document or request was refused on its merits: never retried.
-    Partner,
-    /// Shopify is down, slow or throttling: retry later.
-    External,
-    /// Our side is wrong (bad configuration, a response we do not understand).
-    Internal,
-}
+use crossdock_connector::{ConnectorError, Domain};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ShopifyError {
     /// `userErrors` from a mutation: the input was refused.
     #[error("Shopify refused {operation}: {messages}")]
@@ -43,6 +34,18 @@ impl ShopifyError {
         match self {
             ShopifyError::Unavailable { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+}
+
+impl From<ShopifyError> for ConnectorError {
+    fn from(error: ShopifyError) -> Self {
+        let message = error.to_string();
+        match error {
+            ShopifyError::Rejected { .. } => ConnectorError::partner("rejected", message),
+            ShopifyError::Mapping(_) => ConnectorError::partner("invalid", message),
+            ShopifyError::Unavailable { retry_after, .. } => ConnectorError::External { message, retry_after },
+            ShopifyError::BadResponse { .. } => ConnectorError::internal(message),
         }
     }
 }

@@ -1,22 +1,25 @@
 //! Crossdock's Shopify connector.
 //!
-//! - [`webhook`]: the verified, de-duplicated webhook endpoint that stores canonical
-//!   documents through an [`Intake`] before it answers 200.
+//! - [`webhook`]: the verified webhook endpoint, which stores canonical documents through
+//!   the framework's intake (deduplicated by webhook id) before it answers 200.
+//! - [`connector`]: [`ShopifyConnector`], the framework's inbound connector: a signed
+//!   delivery to canonical envelopes.
 //! - [`admin`]: the GraphQL Admin API client (order backfill, fulfillments, inventory),
 //!   which keeps within Shopify's cost-based throttle and honours 429 Retry-After.
 //! - [`translate`]: payloads to canonical envelopes; orders through the mapping file in
-//!   `mappings/shopify/`.
+//!   `mappings/shopify/` ([`mapping`]), refunds and inventory levels here.
 
 pub mod admin;
 pub mod config;
+pub mod connector;
 pub mod error;
-pub mod intake;
 pub mod mapping;
 pub mod translate;
 pub mod webhook;
 
 pub use config::{Secret, ShopifyConfig};
-pub use error::{Domain, ShopifyError};
-pub use intake::{Intake, IntakeError};
-pub use translate::Topic;
+pub use connector::ShopifyConnector;
+pub use error::ShopifyError;
+pub use mapping::OrderMapping;
+pub use translate::{Topic, Translator};
 pub use webhook::Webhooks;

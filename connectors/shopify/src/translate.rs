@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::config::ShopifyConfig;
 use crate::error::ShopifyError;
-use crate::mapping;
+use crate::mapping::{self, OrderMapping};
 
 /// The webhook topics this connector subscribes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,27 +52,52 @@ impl Topic {
     }
 }
 
-/// The canonical envelopes one webhook payload yields.
-pub fn webhook_documents(topic: Topic, payload: &Value, config: &ShopifyConfig) -> Result<Vec<Envelope>, ShopifyError> {
-    let envelope = match topic {
-        Topic::OrdersCreate => order_envelope(payload, "$", config, "order.received")?,
-        Topic::OrdersUpdated => order_envelope(payload, "$", config, "order.updated")?,
-        Topic::OrdersCancelled => order_envelope(payload, "$", config, "order.cancelled")?,
-        Topic::RefundsCreate => {
-            let refund = refund_to_return(payload, config)?;
-            let time = refund.requested_at;
-            let key = format!("refund:{}", refund.rma_number);
-            let correlation = refund.order_id.clone();
-            envelope(Document::Return(refund), "return.received", &key, time, Some(correlation), config)
-        }
-        Topic::InventoryLevelsUpdate => {
-            let advice = inventory_level_to_advice(payload, config)?;
-            let time = advice.as_of;
-            let key = format!("inventory:{}", advice.advice_id.as_deref().unwrap_or_default());
-            envelope(Document::InventoryAdvice(advice), "inventory.received", &key, time, None, config)
-        }
-    };
-    Ok(vec![envelope])
+/// Turns Shopify payloads into canonical envelopes for one shop.
+pub struct Translator {
+    pub config: ShopifyConfig,
+    orders: OrderMapping,
+}
+
+impl Translator {
+    pub fn new(config: ShopifyConfig, orders: OrderMapping) -> Self {
+        Translator { config, orders }
+    }
+
+    /// The canonical envelopes one webhook payload yields.
+    pub fn webhook_documents(&self, topic: Topic, payload: &Value) -> Result<Vec<Envelope>, ShopifyError> {
+        let config = &self.config;
+        let envelope = match topic {
+            Topic::OrdersCreate => self.order_envelope(payload, "$", "order.received")?,
+            Topic::OrdersUpdated => self.order_envelope(payload, "$", "order.updated")?,
+            Topic::OrdersCancelled => self.order_envelope(payload, "$", "order.cancelled")?,
+            Topic::RefundsCreate => {
+                let refund = refund_to_return(payload, config)?;
+                let time = refund.requested_at;
+                let key = format!("refund:{}", refund.rma_number);
+                let correlation = refund.order_id.clone();
+                envelope(Document::Return(refund), "return.received", &key, time, Some(correlation), config)
+            }
+            Topic::InventoryLevelsUpdate => {
+                let advice = inventory_level_to_advice(payload, config)?;
+                let time = advice.as_of;
+                let key = format!("inventory:{}", advice.advice_id.as_deref().unwrap_or_default());
+                envelope(Document::InventoryAdvice(advice), "inventory.received", &key, time, None, config)
+            }
+        };
+        Ok(vec![envelope])
+    }
+
+    /// One Shopify order at `path` as an envelope of `event_type`. The idempotency key is
+    /// the order id and its `updated_at`, so the same version of an order arriving by
+    /// webhook and by backfill is recognised as one event.
+    pub fn order_envelope(&self, order: &Value, path: &str, event_type: &str) -> Result<Envelope, ShopifyError> {
+        let sales_order = self.orders.map(order, path)?;
+        let version = order.get("updated_at").and_then(Value::as_str).unwrap_or("");
+        let time = DateTime::parse_from_rfc3339(version).unwrap_or(sales_order.placed_at);
+        let key = format!("order:{}:{version}", sales_order.order_id);
+        let correlation = sales_order.order_id.clone();
+        Ok(envelope(Document::SalesOrder(sales_order), event_type, &key, time, Some(correlation), &self.config))
+    }
 }
 
 /// Every order in a JSON document: `{"order": {...}}`, a bare order, or `{"orders": [...]}`,
@@ -88,23 +113,6 @@ pub fn orders_in(document: &Value) -> Vec<(String, &Value)> {
     }
 }
 
-/// One Shopify order at `path` as an envelope of `event_type`. The idempotency key is the
-/// order id and its `updated_at`, so the same version of an order arriving by webhook and
-/// by backfill is recognised as one event.
-pub fn order_envelope(
-    order: &Value,
-    path: &str,
-    config: &ShopifyConfig,
-    event_type: &str,
-) -> Result<Envelope, ShopifyError> {
-    let sales_order = mapping::shopify_order(order, path)?;
-    let version = order.get("updated_at").and_then(Value::as_str).unwrap_or("");
-    let time = DateTime::parse_from_rfc3339(version).unwrap_or(sales_order.placed_at);
-    let key = format!("order:{}:{version}", sales_order.order_id);
-    let correlation = sales_order.order_id.clone();
-    Ok(envelope(Document::SalesOrder(sales_order), event_type, &key, time, Some(correlation), config))
-}
-
 fn envelope(
     data: Document,
     event_type: &str,
@@ -113,13 +121,13 @@ fn envelope(
     correlation: Option<String>,
     config: &ShopifyConfig,
 ) -> Envelope {
-    let id = format!("shopify:{}:{key}", config.shop);
+    let id = format!("{}:{}:{key}", config.name, config.shop);
     Envelope {
         correlation_id: correlation.unwrap_or_else(|| id.clone()),
         idempotency_key: id.clone(),
         id,
         event_type: event_type.into(),
-        source: format!("shopify/{}", config.shop),
+        source: format!("{}/{}", config.name, config.shop),
         subject: data.business_key().to_string(),
         time,
         causation_id: None,

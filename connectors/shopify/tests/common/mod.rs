@@ -15,6 +15,8 @@ use axum::Router;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
+pub mod webhooks;
+
 pub struct Reply {
     pub status: u16,
     pub retry_after: Option<&'static str>,
