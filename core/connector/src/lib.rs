@@ -9,6 +9,7 @@
 //! - [`RetryPolicy`]: exponential backoff with full jitter and a budget.
 //! - [`Quarantine`]: held input and output, editable and replayable, with an audit trail.
 //! - [`Registry`]: the explicit list of connector kinds and their constructors.
+//! - [`mapped`]: the `mapped` kind, any format a mapping file reads, without code.
 //! - [`compliance::check`]: the spec's MUSTs as a test helper.
 //!
 //! Connectors never import the bus, the broker or each other: only this crate and the model.
@@ -19,6 +20,7 @@ pub mod error;
 pub mod file_drop;
 pub mod health;
 pub mod inbound;
+pub mod mapped;
 pub mod outbound;
 pub mod quarantine;
 pub mod registry;
