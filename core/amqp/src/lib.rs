@@ -27,11 +27,13 @@ mod consumer;
 mod error;
 mod publisher;
 mod topology;
+mod worker;
 
 pub use consumer::{consume, replay_parked, ConsumerConfig, Intake};
 pub use error::AmqpError;
 pub use publisher::{OutboxRelay, Publisher};
 pub use topology::{headers, Topology};
+pub use worker::{run_worker, Outbound, WorkerConfig};
 
 /// Connects, without ever logging the URL (it may carry a password).
 pub(crate) async fn connect(url: &str) -> Result<lapin::Connection, AmqpError> {

@@ -3,4 +3,5 @@
 
 mod delivery;
 mod failures;
+mod faults;
 mod support;

@@ -135,6 +135,11 @@ impl PgStore {
         }
     }
 
+    /// The current lease epoch: an owner whose epoch is behind has been taken over.
+    pub async fn lease_epoch(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT epoch FROM broker_lease WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
     /// Drops the schema and everything in it (tests and tear-downs).
     pub async fn drop_schema(self) -> Result<(), StoreError> {
         self.pool.execute(format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema).as_str()).await?;
