@@ -2,9 +2,12 @@
 
 mod ack;
 mod demo;
+mod load;
 mod mapping_cmd;
 mod match_cmd;
 mod partners;
+mod serve;
+mod shopify_cmd;
 mod source;
 mod translate;
 
@@ -33,6 +36,10 @@ enum Command {
     /// Translate a document: X12 to canonical JSON lines, or canonical JSON lines to X12.
     Translate {
         file: PathBuf,
+        /// Read FILE as this format instead of X12: `shopify` (an order JSON: `{"order":
+        /// ...}`, a bare order, or `{"orders": [...]}`).
+        #[arg(long)]
+        from: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "canonical")]
         to: Format,
@@ -66,6 +73,22 @@ enum Command {
         /// Tolerance policy (see config/matching/default.toml); without it nothing is tolerated.
         #[arg(long)]
         policy: Option<PathBuf>,
+    },
+    /// Run one worker of the distributed deployment (RabbitMQ + PostgreSQL); start several
+    /// to share the load.
+    Serve {
+        #[arg(long, default_value = "config/distributed.toml")]
+        config: PathBuf,
+    },
+    /// Drive a synthetic load through the distributed deployment and print one line of
+    /// figures (orders/s, latency, lost, duplicated, oversold; the raw RabbitMQ ceiling).
+    Load {
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        #[arg(long, default_value = "config/distributed.toml")]
+        config: PathBuf,
     },
     /// Print the acknowledgment (997, 999 and/or TA1) each interchange in FILE deserves.
     Ack {
@@ -104,6 +127,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo => demo::run(&cli.data_dir),
+        Command::Translate { file, from: Some(from), to, .. } if from != "x12" => {
+            shopify_cmd::translate(&file, &from, matches!(to, Format::Canonical))
+        }
         Command::Translate { file, to: Format::Canonical, lenient_isa, .. } => {
             translate::to_canonical(&file, &cli.partners, lenient_isa)
         }
@@ -112,6 +138,8 @@ fn main() -> ExitCode {
         }
         Command::Source { order, config, json } => source::run(&order, &config, &cli.data_dir, json),
         Command::Match { po, documents, policy } => match_cmd::run(&po, &documents, policy.as_deref()),
+        Command::Serve { config } => serve::run(&config),
+        Command::Load { orders, workers, config } => load::run(orders, workers, &config),
         Command::Ack { file, kind } => ack::run(&file, kind.as_deref(), &cli.partners, &cli.data_dir),
         Command::Mapping { command: MappingCommand::Test { mapping, sample, expect } } => {
             mapping_cmd::test(&mapping, &sample, expect.as_deref())
