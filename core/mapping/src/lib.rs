@@ -195,6 +195,22 @@ impl Mapping {
             }
         }
 
+        // A lookup of a table that does not exist is a typo: say so now, not on the
+        // first document that reaches it.
+        let expressions = spec.defs.values().chain(spec.fields.values()).chain(header.each.iter());
+        for expr in expressions {
+            let code = expr.get_ref();
+            for (at, _) in code.match_indices("lookup(\"") {
+                let name_start = at + "lookup(\"".len();
+                let Some(len) = code[name_start..].find('"') else { continue };
+                let name = &code[name_start..name_start + len];
+                if !lookups.contains_key(name) {
+                    let offset = value_start(&text, expr.span().start) + name_start;
+                    problems.push(source.at(offset, format!("no lookup table {name:?} (add [lookups.{name}])")));
+                }
+            }
+        }
+
         let tests: Vec<TestCase> = spec
             .tests
             .iter()

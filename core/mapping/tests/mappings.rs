@@ -56,6 +56,7 @@ fn every_problem_of_a_mapping_is_reported_at_once_with_its_line() {
             "5:26: each: expected closing parenthesis",
             "8:19: defs cents: expected term, found \";\"",
             "12:28: field order_id: undefined filter nosuchfunction",
+            "13:28: no lookup table \"channels\" (add [lookups.channels])",
             "14:14: field placed_at: undefined variable $nosuchvar",
             "16:1: test file missing.csv does not exist",
             "16:1: test file missing.json does not exist",
