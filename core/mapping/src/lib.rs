@@ -284,14 +284,14 @@ impl Mapping {
                 })?;
                 to_val(&csv_rows(text, self.csv_delimiter).map_err(input_error)?)
             }
-            Format::X12 => return self.map_x12(input::x12_sets(input).map_err(input_error)?),
+            Format::X12 => return self.map_x12(input::x12_sets(input).map_err(input_error)?, &self.lookups),
         };
-        self.map_tree(&tree)
+        self.map_tree(&tree, &self.lookups)
     }
 
     /// The documents of an already parsed input tree (what the JSON-based connectors hold).
     pub fn map_value(&self, tree: &Value) -> Result<Vec<Value>, MappingError> {
-        self.map_tree(&to_val(tree))
+        self.map_tree(&to_val(tree), &self.lookups)
     }
 
     /// Like [`map`](Self::map), typed: for inbound mappings.
@@ -309,16 +309,21 @@ impl Mapping {
             .collect()
     }
 
-    fn map_tree(&self, tree: &Val) -> Result<Vec<Value>, MappingError> {
-        let items = self.items(tree)?;
+    /// `lookups` are the code lists of the outermost override: a base sees them too.
+    fn map_tree(&self, tree: &Val, lookups: &Val) -> Result<Vec<Value>, MappingError> {
+        let items = self.items(tree, lookups)?;
         let bases: Vec<Value> = match &self.base {
-            Some(base) => base.map_tree(tree)?,
+            Some(base) => base.map_tree(tree, lookups)?,
             None => Vec::new(),
         };
-        items.iter().enumerate().map(|(i, item)| self.map_item(i + 1, item, bases.get(i).cloned(), tree)).collect()
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.map_item(i + 1, item, bases.get(i).cloned(), tree, lookups))
+            .collect()
     }
 
-    fn map_x12(&self, sets: Vec<input::X12Set>) -> Result<Vec<Value>, MappingError> {
+    fn map_x12(&self, sets: Vec<input::X12Set>, lookups: &Val) -> Result<Vec<Value>, MappingError> {
         sets.into_iter()
             .enumerate()
             .map(|(i, set)| {
@@ -330,28 +335,35 @@ impl Mapping {
                     return Err(MappingError::Invalid { document: i + 1, output: self.output.clone(), problems });
                 }
                 let tree = to_val(&set.tree);
-                self.map_item(i + 1, &tree, set.base, &tree)
+                self.map_item(i + 1, &tree, set.base, &tree, lookups)
             })
             .collect()
     }
 
     /// The items `each` splits the input into (the whole input by default).
-    fn items(&self, tree: &Val) -> Result<Vec<Val>, MappingError> {
+    fn items(&self, tree: &Val, lookups: &Val) -> Result<Vec<Val>, MappingError> {
         match &self.each {
             None => match &self.base {
-                Some(base) => base.items(tree),
+                Some(base) => base.items(tree, lookups),
                 None => Ok(vec![tree.clone()]),
             },
             Some(each) => each
                 .value
-                .run(tree, &[self.lookups.clone(), Val::Null, tree.clone()])
+                .run(tree, &[lookups.clone(), Val::Null, tree.clone()])
                 .map_err(|message| self.expression_error("each", each.line, 0, message)),
         }
     }
 
-    fn map_item(&self, document: usize, item: &Val, base: Option<Value>, whole: &Val) -> Result<Value, MappingError> {
+    fn map_item(
+        &self,
+        document: usize,
+        item: &Val,
+        base: Option<Value>,
+        whole: &Val,
+        lookups: &Val,
+    ) -> Result<Value, MappingError> {
         let base_val = base.as_ref().map_or(Val::Null, to_val);
-        let globals = [self.lookups.clone(), base_val, whole.clone()];
+        let globals = [lookups.clone(), base_val, whole.clone()];
         let mut out = match base {
             Some(Value::Object(base)) => base,
             _ => Map::new(),

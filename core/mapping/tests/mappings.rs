@@ -137,3 +137,46 @@ fn an_outbound_mapping_refuses_an_invalid_canonical_document() {
     let error = mapping.map(broken.as_bytes()).unwrap_err().to_string();
     assert!(error.ends_with("not a valid canonical document: $.po_number: must not be empty (required)"), "{error}");
 }
+
+#[test]
+fn an_override_replaces_fields_and_extends_lookups_of_its_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = repo_mappings().join("erp-acme-csv/erp-acme-csv.toml");
+    let file = dir.path().join("acme-wholesale.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"
+[mapping]
+name = "acme-wholesale"
+extends = {base:?}
+
+# The wholesale branch books express orders as DHL-EXP-W, and is its own channel.
+[lookups.service_level]
+"DHL-EXP-W" = "express"
+
+[fields]
+channel = '"erp-acme-wholesale"'
+order_id = '$base.order_id + "-W"'
+"#,
+            base = base.display().to_string()
+        ),
+    )
+    .unwrap();
+    let mapping = Mapping::load(&file).unwrap_or_else(|d| panic!("{d}"));
+    let csv = std::fs::read_to_string(repo_mappings().join("erp-acme-csv/samples/orders.csv")).unwrap();
+    let documents = mapping.map(csv.replace("DHL-EXP", "DHL-EXP-W").as_bytes()).unwrap();
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo_mappings().join("erp-acme-csv/expected/orders.json")).unwrap())
+            .unwrap();
+    let differences = crossdock_mapping::diff(&expected, &serde_json::Value::Array(documents));
+    assert_eq!(
+        differences,
+        [
+            "$[0].channel: expected \"erp-acme\", got \"erp-acme-wholesale\"",
+            "$[0].order_id: expected \"ACME-SO-1001\", got \"ACME-SO-1001-W\"",
+            "$[1].channel: expected \"erp-acme\", got \"erp-acme-wholesale\"",
+            "$[1].order_id: expected \"ACME-SO-1002\", got \"ACME-SO-1002-W\"",
+        ]
+    );
+}
