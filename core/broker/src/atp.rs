@@ -172,7 +172,7 @@ impl AtpView<'_> {
         };
         let today = self.now.date_naive();
         NodeAtp {
-            node_id: facts.name.clone(),
+            node_id: self.network.name(p.node).clone(),
             kind: facts.kind,
             distance_km: near.zip(facts.at).map(|(a, b)| (a.distance_km(b) * 10.0).round() / 10.0),
             breakdown,

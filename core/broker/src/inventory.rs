@@ -162,13 +162,29 @@ impl SafetyDefaults {
     }
 }
 
+/// What sourcing reads for every candidate, kept apart from the rest of the position so
+/// that a line's candidates sit in a few cache lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub node: NodeIdx,
+    /// `Position::free_now`, kept current by every change.
+    pub free: Decimal,
+}
+
+/// One item's stock: a slot and a position per stocking node, both in node order.
+#[derive(Debug, Clone, Default)]
+struct ItemStock {
+    slots: Vec<Slot>,
+    positions: Vec<Position>,
+}
+
 /// All positions, by item then node; every change bumps the version that decisions cite.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     kinds: Vec<NodeKind>,
     safety: SafetyDefaults,
     items: Interner,
-    stock: Vec<Vec<Position>>,
+    stock: Vec<ItemStock>,
     advices_seen: HashSet<(NodeIdx, String)>,
     version: u64,
 }
@@ -197,7 +213,7 @@ impl Ledger {
     pub(crate) fn intern(&mut self, sku: &str) -> ItemIdx {
         let idx = ItemIdx(self.items.intern(sku));
         if self.stock.len() <= idx.at() {
-            self.stock.push(Vec::new());
+            self.stock.push(ItemStock::default());
         }
         idx
     }
@@ -212,12 +228,17 @@ impl Ledger {
 
     /// The positions of an item, one per stocking node, in node order.
     pub fn stocking(&self, item: ItemIdx) -> &[Position] {
-        &self.stock[item.at()]
+        &self.stock[item.at()].positions
+    }
+
+    /// The same, as slots (node and free stock only).
+    pub(crate) fn slots(&self, item: ItemIdx) -> &[Slot] {
+        &self.stock[item.at()].slots
     }
 
     pub fn position(&self, node: NodeIdx, item: ItemIdx) -> Option<&Position> {
         let at = &self.stock[item.at()];
-        at.binary_search_by_key(&node, |p| p.node).ok().map(|i| &at[i])
+        at.slots.binary_search_by_key(&node, |s| s.node).ok().map(|i| &at.positions[i])
     }
 
     pub(crate) fn kind(&self, node: NodeIdx) -> NodeKind {
@@ -232,18 +253,22 @@ impl Ledger {
         }
     }
 
-    fn position_mut(&mut self, node: NodeIdx, item: ItemIdx) -> &mut Position {
+    /// Changes one position (creating it if need be) and keeps its slot current.
+    fn change<R>(&mut self, node: NodeIdx, item: ItemIdx, f: impl FnOnce(&mut Position) -> R) -> R {
         self.version += 1;
         let safety = self.safety.of(self.kinds[node.at()]);
         let at = &mut self.stock[item.at()];
-        let i = match at.binary_search_by_key(&node, |p| p.node) {
+        let i = match at.slots.binary_search_by_key(&node, |s| s.node) {
             Ok(i) => i,
             Err(i) => {
-                at.insert(i, Position::new(node, safety));
+                at.slots.insert(i, Slot { node, free: Decimal::ZERO });
+                at.positions.insert(i, Position::new(node, safety));
                 i
             }
         };
-        &mut at[i]
+        let result = f(&mut at.positions[i]);
+        at.slots[i].free = at.positions[i].free_now();
+        result
     }
 
     /// True the first time this node sends this advice id.
@@ -255,89 +280,92 @@ impl Ledger {
     pub(crate) fn apply_report(&mut self, node: NodeIdx, item: ItemIdx, report: Report<'_>) -> Applied {
         let supplier = self.kind(node) == NodeKind::Supplier;
         let quantity = if supplier { report.available.or(report.on_hand) } else { report.on_hand.or(report.available) };
-        let p = self.position_mut(node, item);
-        let newer_snapshot = |t| p.snapshot_as_of.is_some_and(|s| s > t);
-        if newer_snapshot(report.as_of) {
-            return Applied::Stale;
-        }
-        let lots = report.lots();
-        match report.mode {
-            AdviceMode::Snapshot => {
-                if let Some(q) = quantity {
-                    p.on_hand = q;
+        self.change(node, item, |p| {
+            if p.snapshot_as_of.is_some_and(|s| s > report.as_of) {
+                return Applied::Stale;
+            }
+            let lots = report.lots();
+            match report.mode {
+                AdviceMode::Snapshot => {
+                    if let Some(q) = quantity {
+                        p.on_hand = q;
+                    }
+                    p.lots.retain(|l| l.source != LotSource::Advice);
+                    p.lots.extend(lots);
+                    p.snapshot_as_of = Some(report.as_of);
                 }
-                p.lots.retain(|l| l.source != LotSource::Advice);
-                p.lots.extend(lots);
-                p.snapshot_as_of = Some(report.as_of);
+                AdviceMode::Delta => {
+                    p.on_hand += quantity.unwrap_or_default();
+                    p.lots.extend(lots);
+                }
             }
-            AdviceMode::Delta => {
-                p.on_hand += quantity.unwrap_or_default();
-                p.lots.extend(lots);
+            if p.as_of.is_none_or(|t| t <= report.as_of) {
+                p.as_of = Some(report.as_of);
+                p.source = report.source.clone();
             }
-        }
-        if p.as_of.is_none_or(|t| t <= report.as_of) {
-            p.as_of = Some(report.as_of);
-            p.source = report.source;
-        }
-        Applied::Applied
+            Applied::Applied
+        })
     }
 
     pub(crate) fn reserve(&mut self, node: NodeIdx, item: ItemIdx, quantity: Decimal) {
-        let p = self.position_mut(node, item);
-        debug_assert!(p.free_now() >= quantity, "reserving more than is free");
-        p.reserved += quantity;
+        self.change(node, item, |p| {
+            debug_assert!(p.free_now() >= quantity, "reserving more than is free");
+            p.reserved += quantity;
+        })
     }
 
     pub(crate) fn unreserve(&mut self, node: NodeIdx, item: ItemIdx, quantity: Decimal) {
-        self.position_mut(node, item).reserved -= quantity;
+        self.change(node, item, |p| p.reserved -= quantity)
     }
 
     /// Reserved stock that left the node (shipped), or that a supplier now holds for us.
     pub(crate) fn consume(&mut self, node: NodeIdx, item: ItemIdx, quantity: Decimal) {
-        let p = self.position_mut(node, item);
-        p.reserved -= quantity;
-        p.on_hand -= quantity;
+        self.change(node, item, |p| {
+            p.reserved -= quantity;
+            p.on_hand -= quantity;
+        })
     }
 
     pub(crate) fn claim(&mut self, node: NodeIdx, item: ItemIdx, quantity: Decimal) {
-        self.position_mut(node, item).claimed += quantity;
+        self.change(node, item, |p| p.claimed += quantity)
     }
 
     pub(crate) fn unclaim(&mut self, node: NodeIdx, item: ItemIdx, quantity: Decimal) {
-        self.position_mut(node, item).claimed -= quantity;
+        self.change(node, item, |p| p.claimed -= quantity)
     }
 
     pub(crate) fn receive(&mut self, node: NodeIdx, item: ItemIdx, quantity: Decimal) {
-        self.position_mut(node, item).on_hand += quantity;
+        self.change(node, item, |p| p.on_hand += quantity)
     }
 
     pub(crate) fn set_safety_stock(&mut self, node: NodeIdx, item: ItemIdx, quantity: Decimal) {
-        self.position_mut(node, item).safety_stock = quantity;
+        self.change(node, item, |p| p.safety_stock = quantity)
     }
 
     pub(crate) fn add_lot(&mut self, node: NodeIdx, item: ItemIdx, lot: Lot) {
-        self.position_mut(node, item).lots.push(lot);
+        self.change(node, item, |p| p.lots.push(lot))
     }
 
     /// Removes the lots `matches` selects and returns how much they held.
     pub(crate) fn take_lots(&mut self, node: NodeIdx, item: ItemIdx, matches: impl Fn(&Lot) -> bool) -> Decimal {
-        let p = self.position_mut(node, item);
-        let mut taken = Decimal::ZERO;
-        p.lots.retain(|l| {
-            let hit = matches(l);
-            if hit {
-                taken += l.quantity;
-            }
-            !hit
-        });
-        taken
+        self.change(node, item, |p| {
+            let mut taken = Decimal::ZERO;
+            p.lots.retain(|l| {
+                let hit = matches(l);
+                if hit {
+                    taken += l.quantity;
+                }
+                !hit
+            });
+            taken
+        })
     }
 
     /// Every (node, item) whose lots `matches` selects, in item then node order.
     pub(crate) fn find_lots(&self, matches: impl Fn(&Lot) -> bool) -> Vec<(NodeIdx, ItemIdx)> {
         let mut found = Vec::new();
-        for (item, positions) in self.stock.iter().enumerate() {
-            for p in positions {
+        for (item, stock) in self.stock.iter().enumerate() {
+            for p in &stock.positions {
                 if p.lots.iter().any(&matches) {
                     found.push((p.node, ItemIdx(item as u32)));
                 }
@@ -348,7 +376,7 @@ impl Ledger {
 
     /// Every position with its item, in item then node order (for checks and reports).
     pub fn positions(&self) -> impl Iterator<Item = (ItemIdx, &Position)> {
-        self.stock.iter().enumerate().flat_map(|(i, ps)| ps.iter().map(move |p| (ItemIdx(i as u32), p)))
+        self.stock.iter().enumerate().flat_map(|(i, s)| s.positions.iter().map(move |p| (ItemIdx(i as u32), p)))
     }
 }
 

@@ -61,7 +61,8 @@ struct Touched {
     order: u32,
     status: OrderStatus,
     lines: Vec<LineStatus>,
-    reasons: Vec<Option<String>>,
+    /// Why each line last moved.
+    reasons: Vec<Option<&'static str>>,
 }
 
 impl Broker {

@@ -16,6 +16,8 @@ use crate::ids::{Interner, NodeIdx};
 pub struct Network {
     nodes: Vec<Node>,
     ids: Interner,
+    /// Node ids by index, shared with decision records.
+    names: Arc<[Arc<str>]>,
     facts: Vec<NodeFacts>,
     problems: Vec<String>,
 }
@@ -23,7 +25,6 @@ pub struct Network {
 /// What sourcing reads about a node, ready to use.
 #[derive(Debug, Clone)]
 pub(crate) struct NodeFacts {
-    pub name: Arc<str>,
     pub kind: NodeKind,
     pub at: Option<UnitVec>,
     capabilities: u8,
@@ -72,7 +73,6 @@ impl Network {
             .iter()
             .enumerate()
             .map(|(i, n)| NodeFacts {
-                name: ids.name(i as u32).clone(),
                 kind: n.kind,
                 at: n.geo.and_then(UnitVec::from_geo),
                 capabilities: n.capabilities.iter().fold(0, |bits, c| bits | bit(*c)),
@@ -83,7 +83,8 @@ impl Network {
                 handling_cost: n.handling_cost,
             })
             .collect();
-        Network { nodes: kept, ids, facts, problems }
+        let names = (0..kept.len()).map(|i| ids.name(i as u32).clone()).collect();
+        Network { nodes: kept, ids, names, facts, problems }
     }
 
     pub fn len(&self) -> usize {
@@ -120,7 +121,11 @@ impl Network {
     }
 
     pub(crate) fn name(&self, idx: NodeIdx) -> &Arc<str> {
-        &self.facts[idx.at()].name
+        &self.names[idx.at()]
+    }
+
+    pub(crate) fn names(&self) -> &Arc<[Arc<str>]> {
+        &self.names
     }
 
     pub(crate) fn kinds(&self) -> Vec<NodeKind> {

@@ -18,7 +18,7 @@ fn sourced_from(outcome: &LineOutcome) -> Vec<(String, i64)> {
 }
 
 fn removed_by(d: &crossdock_broker::Decision, line: &str, node: &str) -> Option<Exclusion> {
-    match &d.line(line)?.candidate(node)?.verdict {
+    match &d.candidate(line, node)?.verdict {
         Verdict::Removed { rule } => Some(*rule),
         Verdict::Ranked { .. } => None,
     }
@@ -48,10 +48,10 @@ fn the_nearest_good_node_wins_and_every_candidate_is_explained() {
         Some(Exclusion::MissingCapability { capability: crossdock_model::Capability::ShipFromStore })
     );
     assert_eq!(removed_by(d, "1", "STORE-BOS"), Some(Exclusion::NoStock));
-    let Verdict::Ranked { rank, scores, facts, .. } = &l.candidate("DC-EAST").unwrap().verdict else { panic!() };
+    let Verdict::Ranked { rank, scores, facts, .. } = &d.candidate("1", "DC-EAST").unwrap().verdict else { panic!() };
     assert_eq!(*rank, 1);
     assert!(scores.distance > 0.95 && facts.distance_km.unwrap() < 60.0, "{scores:?} {facts:?}");
-    let Verdict::Ranked { rank, facts: west, .. } = &l.candidate("DC-WEST").unwrap().verdict else { panic!() };
+    let Verdict::Ranked { rank, facts: west, .. } = &d.candidate("1", "DC-WEST").unwrap().verdict else { panic!() };
     assert_eq!(*rank, 2);
     assert!(west.cost > facts.cost && west.promise_days > facts.promise_days);
     // Released at once: a fulfilment request to DC-EAST.
@@ -267,10 +267,7 @@ fn drop_ship_issues_a_purchase_order_to_the_supplier() {
     );
     assert_eq!(po.seller.as_ref().unwrap().id.as_ref().unwrap().value, "ACME");
     // Supplier lead days are in the promise.
-    let Verdict::Ranked { facts, .. } = &decision(&out).line("1").unwrap().candidate("SUP-ACME").unwrap().verdict
-    else {
-        panic!()
-    };
+    let Verdict::Ranked { facts, .. } = &decision(&out).candidate("1", "SUP-ACME").unwrap().verdict else { panic!() };
     assert!(facts.promise_days >= 3, "{facts:?}");
     use crossdock_model::Validate;
     po.validate().unwrap();
@@ -316,7 +313,7 @@ fn a_stale_supplier_feed_is_discounted_or_ignored() {
     // Default rules: 48 h limit, stale stock counted at half.
     let mut b = broker();
     let d = decision(&run(&mut b, inputs())).clone();
-    let c = d.line("1").unwrap().candidate("SUP-ACME").unwrap();
+    let c = d.candidate("1", "SUP-ACME").unwrap();
     assert_eq!(c.free, qty(5));
     let Verdict::Ranked { facts, .. } = &c.verdict else { panic!("{d}") };
     assert!(facts.stale_feed);

@@ -73,26 +73,26 @@ impl Broker {
         }
     }
 
-    fn note(&mut self, idx: u32, line: usize, reason: String) {
+    fn note(&mut self, idx: u32, line: usize, reason: &'static str) {
         if let Some(t) = self.journal.iter_mut().find(|t| t.order == idx) {
             t.reasons[line] = Some(reason);
         }
     }
 
     /// An explicit move (validation, cancellation), checked against the table.
-    fn set_status(&mut self, idx: u32, line: usize, to: LineStatus, reason: &str) -> bool {
+    fn set_status(&mut self, idx: u32, line: usize, to: LineStatus, reason: &'static str) -> bool {
         self.touch(idx);
         let l = &mut self.book.at_mut(idx).lines[line];
         if l.status == to || !can_move(l.status, to) {
             return l.status == to;
         }
         l.status = to;
-        self.note(idx, line, reason.to_string());
+        self.note(idx, line, reason);
         true
     }
 
     /// Moves every line to the status its allocations imply.
-    fn settle(&mut self, idx: u32, reason: &str) {
+    fn settle(&mut self, idx: u32, reason: &'static str) {
         self.touch(idx);
         for line in 0..self.book.at(idx).lines.len() {
             let l = &mut self.book.at_mut(idx).lines[line];
@@ -101,7 +101,7 @@ impl Broker {
                 debug_assert!(can_move(l.status, to), "line {} may not move {:?} -> {to:?}", l.line_id, l.status);
                 if can_move(l.status, to) {
                     l.status = to;
-                    self.note(idx, line, reason.to_string());
+                    self.note(idx, line, reason);
                 }
             }
         }
@@ -121,7 +121,7 @@ impl Broker {
                         line_id: line.line_id.clone(),
                         from: t.lines[i],
                         to: line.status,
-                        reason: t.reasons[i].clone().unwrap_or_default(),
+                        reason: t.reasons[i].unwrap_or_default().to_string(),
                     });
                 }
             }

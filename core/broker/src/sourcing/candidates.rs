@@ -1,14 +1,14 @@
 //! Judging one node for one line: eligibility (which rule removes it) and, if it stays,
 //! the score of every criterion. Then ranking: weighted total, tie-break order, node id.
-
-use std::cmp::Ordering;
+//!
+//! This is the hot loop of sourcing (every stocking node of every line), so figures are
+//! computed once, in the form the record keeps, and ranking compares integer keys.
 
 use chrono::{NaiveDate, NaiveTime};
 use crossdock_model::{Capability, NodeKind};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::explain::{Candidate, Exclusion, Facts, Scores, Verdict};
+use super::explain::{Candidate, Exclusion, Facts, Scores, Verdict, Work};
 use super::rates::RateRequest;
 use super::rules::Criterion;
 use super::Sourcer;
@@ -26,30 +26,26 @@ pub(super) struct OrderCtx<'a> {
     pub time: NaiveTime,
     /// Nodes already shipping this order: they need no new capacity.
     pub in_use: &'a [NodeIdx],
+    /// Criterion weights (distance, cost, promise, capacity, depth, priority), divided
+    /// by their sum so that the weighted total stays within 0..1.
+    pub weights: [f64; 6],
+    /// Criterion indexes in tie-break order (up to `node_id`).
+    pub tie_break: Vec<usize>,
+    /// 1 / the cost and distance that score 0 (multiplying is cheaper than dividing).
+    pub per_cost: f64,
+    pub per_km: f64,
 }
 
-/// A candidate while sourcing works on it; it becomes a [`Candidate`] record at the end.
-#[derive(Debug, Clone)]
-pub(super) struct Cand {
-    pub node: NodeIdx,
-    pub free: Decimal,
-    pub removed: Option<Exclusion>,
-    /// Weighted total and per-criterion scores (f64: they rank, they are not money).
-    pub total: f64,
-    pub scores: [f64; 6],
-    pub km: Option<f64>,
-    pub cost: Decimal,
-    /// Days until the node ships, and until delivery.
-    pub ship_lag: u32,
-    pub days: u32,
-    pub stale: bool,
-    pub rank: u32,
-}
-
-impl Cand {
-    /// Eligible: ranked now, or removed only for lack of stock (so it may promise later).
-    pub fn eligible(&self) -> bool {
-        matches!(self.removed, None | Some(Exclusion::NoStock))
+impl OrderCtx<'_> {
+    /// Normalised weights, tie-break indexes, 1 / cost scale, 1 / distance scale.
+    pub fn criteria(rules: &super::RuleSet) -> ([f64; 6], Vec<usize>, f64, f64) {
+        let c = &rules.criteria;
+        let mut weights =
+            [c.distance.weight, c.cost.weight, c.promise.weight, c.capacity.weight, c.depth.weight, c.priority.weight];
+        let sum: f64 = weights.iter().sum();
+        weights.iter_mut().for_each(|w| *w /= sum);
+        let tie_break = rules.tie_break.iter().take_while(|t| **t != Criterion::NodeId).map(|t| *t as usize).collect();
+        (weights, tie_break, 1.0 / to_f64(c.cost.scale), 1.0 / c.distance.scale_km)
     }
 }
 
@@ -61,7 +57,8 @@ const DEPTH: usize = 4;
 const PRIORITY: usize = 5;
 
 impl Sourcer<'_> {
-    /// Every stocking node of `item` (or only the pickup store), judged and ranked.
+    /// Every stocking node of `item` (or only the pickup store), judged and ranked:
+    /// ranked candidates first, best first; removed ones after, in node order.
     pub(super) fn evaluate(
         &self,
         ctx: &OrderCtx<'_>,
@@ -69,42 +66,51 @@ impl Sourcer<'_> {
         quantity: Decimal,
         pickup: Option<NodeIdx>,
         avoid: &[NodeIdx],
-    ) -> Vec<Cand> {
-        let mut cands = match pickup {
-            Some(store) => vec![self.judge(ctx, store, self.ledger.position(store, item), quantity, true, avoid)],
+    ) -> Vec<Candidate> {
+        let quantity_f = to_f64(quantity);
+        let (mut cands, keys) = match pickup {
+            Some(store) => {
+                let position = self.ledger.position(store, item);
+                let free = position.map_or(Decimal::ZERO, Position::free_now);
+                let (c, key) = self.judge(ctx, store, free, || position, quantity, quantity_f, true, avoid);
+                (vec![c], vec![(key, 0)])
+            }
             None => {
-                let stocking = self.ledger.stocking(item);
-                let mut cands = Vec::with_capacity(stocking.len());
-                cands.extend(stocking.iter().map(|p| self.judge(ctx, p.node, Some(p), quantity, false, avoid)));
-                cands
+                let slots = self.ledger.slots(item);
+                let mut cands = Vec::with_capacity(slots.len());
+                let mut keys = Vec::with_capacity(slots.len());
+                for (i, slot) in slots.iter().enumerate() {
+                    let position = || self.ledger.stocking(item).get(i);
+                    let (c, key) = self.judge(ctx, slot.node, slot.free, position, quantity, quantity_f, false, avoid);
+                    cands.push(c);
+                    keys.push((key, i));
+                }
+                (cands, keys)
             }
         };
-        self.rank(&mut cands);
+        rank(&mut cands, keys);
         cands
     }
 
-    fn judge(
+    /// `position` is only read for supplier feeds (their age), so that the loop over an
+    /// item's nodes reads slots, not whole positions.
+    #[allow(clippy::too_many_arguments)]
+    fn judge<'p>(
         &self,
         ctx: &OrderCtx<'_>,
         node: NodeIdx,
-        position: Option<&Position>,
+        mut free: Decimal,
+        position: impl FnOnce() -> Option<&'p Position>,
         quantity: Decimal,
+        quantity_f: f64,
         pickup: bool,
         avoid: &[NodeIdx],
-    ) -> Cand {
+    ) -> (Candidate, Key) {
         let facts = self.network.facts(node);
-        let mut cand = Cand {
-            node,
-            free: position.map_or(Decimal::ZERO, Position::free_now),
-            removed: None,
-            total: 0.0,
-            scores: [0.0; 6],
-            km: None,
-            cost: Decimal::ZERO,
-            ship_lag: 0,
-            days: 0,
-            stale: false,
-            rank: 0,
+        let mut work = Work::default();
+        let removed = |rule, free, work: Work| {
+            let c = Candidate { node: node.0, kind: facts.kind, free, verdict: Verdict::Removed { rule }, work };
+            (c, [1, node.0 as i32, 0, 0, 0, 0, 0, 0, 0])
         };
         let static_rule = if pickup {
             (!facts.can(Capability::Pickup)).then_some(Exclusion::MissingCapability { capability: Capability::Pickup })
@@ -112,145 +118,150 @@ impl Sourcer<'_> {
             self.eligibility.ship(ctx.channel, node)
         };
         if let Some(rule) = static_rule.or_else(|| avoid.contains(&node).then_some(Exclusion::RejectedLine)) {
-            cand.removed = Some(rule);
-            return cand;
+            return removed(rule, free, work);
         }
+        let mut stale = false;
         let inv = &self.rules.inventory;
-        if let (NodeKind::Supplier, Some(max), Some(as_of)) =
-            (facts.kind, inv.supplier_feed_max_age_hours, position.and_then(|p| p.as_of))
-        {
+        let feed_age =
+            |max| (facts.kind == NodeKind::Supplier).then(position).flatten().and_then(|p| p.as_of).map(|t| (t, max));
+        if let Some((as_of, max)) = inv.supplier_feed_max_age_hours.and_then(feed_age) {
             let age_hours = (self.now - as_of).num_hours();
             if age_hours > i64::from(max) {
-                cand.stale = true;
-                cand.free = (cand.free * inv.stale_supplier_factor).floor();
-                if cand.free <= Decimal::ZERO {
-                    cand.removed = Some(Exclusion::StaleFeed { age_hours, max_hours: max });
-                    return cand;
+                stale = true;
+                free = (free * inv.stale_supplier_factor).floor();
+                if free <= Decimal::ZERO {
+                    return removed(Exclusion::StaleFeed { age_hours, max_hours: max }, free, work);
                 }
             }
         }
         let capacity_left = self.capacity.left(facts, node);
         if capacity_left == Some(0) && !ctx.in_use.contains(&node) {
-            cand.removed = Some(Exclusion::NoCapacity);
-            return cand;
+            return removed(Exclusion::NoCapacity, free, work);
         }
         let criteria = &self.rules.criteria;
-        if !pickup {
-            cand.km = ctx.ship_to.zip(facts.at).map(|(a, b)| a.distance_km(b));
-            if let (Some(km), Some(max_km)) = (cand.km, criteria.distance.max_km) {
-                if km > max_km {
-                    cand.removed = Some(Exclusion::TooFar { km: km.round(), max_km });
-                    return cand;
-                }
+        let km = if pickup { None } else { ctx.ship_to.zip(facts.at).map(|(a, b)| a.distance_km(b)) };
+        if let (Some(km), Some(max_km)) = (km, criteria.distance.max_km) {
+            if km > max_km {
+                return removed(Exclusion::TooFar { km: km.round(), max_km }, free, work);
             }
         }
         let promise = &self.rules.promise;
         let past_cutoff = facts.cutoff.or(promise.default_cutoff).is_some_and(|cutoff| ctx.time >= cutoff);
         let lead = if facts.kind == NodeKind::Supplier { promise.supplier_lead_days } else { 0 };
-        cand.ship_lag = u32::from(past_cutoff) + lead;
-        cand.days = cand.ship_lag + if pickup { 0 } else { self.rules.transit_days(cand.km) };
-        let late = cand.days.saturating_sub(ctx.allowed_days);
+        work.ship_lag = u32::from(past_cutoff) + lead;
+        work.days = work.ship_lag + if pickup { 0 } else { self.rules.transit_days(km) };
+        let late = work.days.saturating_sub(ctx.allowed_days);
         if late > 0 && criteria.promise.strict && !pickup {
-            cand.removed = Some(Exclusion::LatePromise { days: cand.days, allowed: ctx.allowed_days });
-            return cand;
+            return removed(Exclusion::LatePromise { days: work.days, allowed: ctx.allowed_days }, free, work);
         }
-        let request =
-            RateRequest { from: self.network.node(node), distance_km: cand.km, quantity, service_level: ctx.service };
-        let shipping = if pickup { Some(Decimal::ZERO) } else { self.rates.estimate(&request) };
-        let Some(shipping) = shipping else {
-            cand.removed = Some(Exclusion::NoRate);
-            return cand;
+        if free.is_zero() || free.is_sign_negative() {
+            return removed(Exclusion::NoStock, free, work);
+        }
+        let shipping = if pickup {
+            Some(Decimal::ZERO)
+        } else {
+            let request =
+                RateRequest { from: self.network.node(node), distance_km: km, quantity, service_level: ctx.service };
+            self.rates.estimate(&request)
         };
-        cand.cost = facts.handling_cost + shipping;
-        if cand.free <= Decimal::ZERO {
-            cand.removed = Some(Exclusion::NoStock);
-            return cand;
-        }
-        let s = &mut cand.scores;
-        s[DISTANCE] = match (pickup, cand.km) {
+        let Some(shipping) = shipping else {
+            return removed(Exclusion::NoRate, free, work);
+        };
+        let cost = facts.handling_cost + shipping;
+        let free_f = to_f64(free);
+        let mut s = [0.0; 6];
+        s[DISTANCE] = match (pickup, km) {
             (true, _) => 1.0,
             (false, None) => 0.5,
-            (false, Some(km)) => (1.0 - km / criteria.distance.scale_km).max(0.0),
+            (false, Some(km)) => (1.0 - km * ctx.per_km).max(0.0),
         };
-        let ratio = |a: Decimal, b: Decimal| (a.to_f64().unwrap_or(0.0) / b.to_f64().unwrap_or(1.0)).clamp(0.0, 1.0);
-        s[COST] = 1.0 - ratio(cand.cost, criteria.cost.scale);
+        s[COST] = 1.0 - (to_f64(cost) * ctx.per_cost).clamp(0.0, 1.0);
         s[PROMISE] = 0.5f64.powi(late.min(60) as i32);
         s[CAPACITY] = match (capacity_left, facts.capacity_per_day) {
             (Some(left), Some(cap)) if cap > 0 => f64::from(left) / f64::from(cap),
             _ => 1.0,
         };
-        s[DEPTH] = if cand.free >= quantity { 1.0 - ratio(quantity, cand.free) } else { 0.0 };
+        s[DEPTH] = if free_f >= quantity_f { 1.0 - quantity_f / free_f } else { 0.0 };
         s[PRIORITY] = facts.priority_score;
-        let w = self.weights();
-        cand.total = s.iter().zip(w.iter()).map(|(s, w)| s * w).sum::<f64>() / w.iter().sum::<f64>();
-        cand
+        work.total = s.iter().zip(&ctx.weights).map(|(s, w)| s * w).sum::<f64>();
+        let mut key: Key = [0; 9];
+        key[1] = -quantize(work.total);
+        for (k, &criterion) in ctx.tie_break.iter().enumerate() {
+            key[2 + k] = -quantize(s[criterion]);
+        }
+        key[8] = facts.id_rank as i32;
+        let c = Candidate {
+            node: node.0,
+            kind: facts.kind,
+            free,
+            verdict: Verdict::Ranked {
+                rank: 0,
+                score: round4(work.total),
+                scores: Scores {
+                    distance: round4(s[DISTANCE]),
+                    cost: round4(s[COST]),
+                    promise: round4(s[PROMISE]),
+                    capacity: round4(s[CAPACITY]),
+                    depth: round4(s[DEPTH]),
+                    priority: round4(s[PRIORITY]),
+                },
+                facts: Facts { distance_km: km.map(round_km), cost, promise_days: work.days, stale_feed: stale },
+            },
+            work,
+        };
+        (c, key)
     }
+}
 
-    fn weights(&self) -> [f64; 6] {
-        let c = &self.rules.criteria;
-        [c.distance.weight, c.cost.weight, c.promise.weight, c.capacity.weight, c.depth.weight, c.priority.weight]
+/// Orders candidates by their keys and numbers the ranked ones. Sorts the small keys,
+/// then puts each candidate in its place with swaps: position `i` takes the one that was
+/// at `keys[i].1`, found by following the swaps already made.
+fn rank(cands: &mut [Candidate], mut keys: Vec<(Key, usize)>) {
+    keys.sort_unstable();
+    for i in 0..cands.len() {
+        let mut from = keys[i].1;
+        while from < i {
+            from = keys[from].1;
+        }
+        cands.swap(i, from);
     }
-
-    /// Ranked candidates first, best first; removed ones after, in node order.
-    fn rank(&self, cands: &mut [Cand]) {
-        cands.sort_unstable_by(|a, b| match (a.removed, b.removed) {
-            (None, None) => self.better(a, b),
-            (None, Some(_)) => Ordering::Less,
-            (Some(_), None) => Ordering::Greater,
-            (Some(_), Some(_)) => a.node.cmp(&b.node),
-        });
-        for (i, c) in cands.iter_mut().take_while(|c| c.removed.is_none()).enumerate() {
-            c.rank = i as u32 + 1;
+    for (i, c) in cands.iter_mut().enumerate() {
+        match &mut c.verdict {
+            Verdict::Ranked { rank, .. } => *rank = i as u32 + 1,
+            Verdict::Removed { .. } => break,
         }
     }
+}
 
-    /// `Less` when `a` ranks before `b`. Scores compare at 1e-9 so that replays on
-    /// another machine (last-bit libm differences) rank the same.
-    fn better(&self, a: &Cand, b: &Cand) -> Ordering {
-        let q = |x: f64| (x * 1e9).round() as i64;
-        q(b.total).cmp(&q(a.total)).then_with(|| {
-            for criterion in &self.rules.tie_break {
-                let by = match criterion {
-                    Criterion::NodeId => break,
-                    c => {
-                        let i = *c as usize;
-                        q(b.scores[i]).cmp(&q(a.scores[i]))
-                    }
-                };
-                if by != Ordering::Equal {
-                    return by;
-                }
-            }
-            let id = |c: &Cand| self.network.facts(c.node).id_rank;
-            id(a).cmp(&id(b))
-        })
+/// Decimal to f64 for scoring, fast for the everyday case (mantissa within i64).
+pub(super) fn to_f64(d: Decimal) -> f64 {
+    const INV_POW10: [f64; 29] = [
+        1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15, 1e-16,
+        1e-17, 1e-18, 1e-19, 1e-20, 1e-21, 1e-22, 1e-23, 1e-24, 1e-25, 1e-26, 1e-27, 1e-28,
+    ];
+    match i64::try_from(d.mantissa()) {
+        Ok(m) => m as f64 * INV_POW10[d.scale() as usize],
+        Err(_) => rust_decimal::prelude::ToPrimitive::to_f64(&d).unwrap_or(0.0),
     }
+}
 
-    /// The record of a candidate, with names and rounded scores.
-    pub(super) fn record(&self, c: &Cand) -> Candidate {
-        let facts = self.network.facts(c.node);
-        let r = |x: f64| (x * 1e4).round() / 1e4;
-        let verdict = match c.removed {
-            Some(rule) => Verdict::Removed { rule },
-            None => Verdict::Ranked {
-                rank: c.rank,
-                score: r(c.total),
-                scores: Scores {
-                    distance: r(c.scores[DISTANCE]),
-                    cost: r(c.scores[COST]),
-                    promise: r(c.scores[PROMISE]),
-                    capacity: r(c.scores[CAPACITY]),
-                    depth: r(c.scores[DEPTH]),
-                    priority: r(c.scores[PRIORITY]),
-                },
-                facts: Facts {
-                    distance_km: c.km.map(|k| (k * 10.0).round() / 10.0),
-                    cost: c.cost,
-                    promise_days: c.days,
-                    stale_feed: c.stale,
-                },
-            },
-        };
-        Candidate { node_id: facts.name.clone(), kind: facts.kind, free: c.free, verdict }
-    }
+/// Ranking key: ranked candidates (0) before removed ones (1); then, best first, the
+/// total and the tie-break scores quantised to 1e-9 (so that a replay on another machine
+/// ranks the same, whatever its last-bit libm differences); then node id order.
+type Key = [i32; 9];
+
+/// Scores are 0..1: truncating after adding a half rounds them (and needs no libm call).
+fn quantize(x: f64) -> i32 {
+    (x * 1e9 + 0.5) as i32
+}
+
+/// Scores in the record: four places are plenty for a person.
+fn round4(x: f64) -> f32 {
+    ((x * 1e4 + 0.5) as i64 as f64 * 1e-4) as f32
+}
+
+/// Distances in the record, to 100 m. Non-negative: truncating after adding a half rounds
+/// (no libm call).
+fn round_km(x: f64) -> f32 {
+    ((x * 10.0 + 0.5) as i64 as f64 * 0.1) as f32
 }

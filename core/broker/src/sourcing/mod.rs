@@ -27,7 +27,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 
-use self::candidates::{Cand, OrderCtx};
+use self::candidates::OrderCtx;
 pub(crate) use self::eligibility::Eligibility;
 pub use self::explain::{
     Allocated, Attempt, BackorderReason, Candidate, Decision, Exclusion, Facts, FuturePromise, LineDecision,
@@ -105,8 +105,8 @@ impl Tentative {
         self.taken.iter().filter(|t| t.0 == node && t.1 == item).map(|t| t.2).sum()
     }
 
-    fn left(&self, c: &Cand, item: ItemIdx) -> Decimal {
-        c.free - self.taken(c.node, item)
+    fn left(&self, c: &Candidate, item: ItemIdx) -> Decimal {
+        c.free - self.taken(c.node(), item)
     }
 
     fn can_use(&self, node: NodeIdx) -> bool {
@@ -125,7 +125,7 @@ impl Tentative {
 struct LineWork<'d> {
     demand: &'d LineDemand,
     /// (item, is substitute, judged candidates) per item tried.
-    attempts: Vec<(ItemIdx, bool, Vec<Cand>)>,
+    attempts: Vec<(ItemIdx, bool, Vec<Candidate>)>,
     /// (attempt, candidate, quantity) chosen from stock now.
     parts: Vec<(usize, usize, Decimal)>,
     why: Option<BackorderReason>,
@@ -145,7 +145,12 @@ impl LineWork<'_> {
 impl Sourcer<'_> {
     pub fn plan(&self, demand: &Demand<'_>) -> Plan {
         let (service, allowed_days) = self.rules.service_days(demand.service_level);
+        let (weights, tie_break, per_cost, per_km) = OrderCtx::criteria(self.rules);
         let ctx = OrderCtx {
+            weights,
+            tie_break,
+            per_cost,
+            per_km,
             channel: self.eligibility.channel(demand.channel),
             ship_to: demand.ship_to,
             service,
@@ -211,7 +216,7 @@ impl Sourcer<'_> {
     /// Stock exists among the eligible nodes (only the policy stood in the way), or not.
     fn why_open(&self, w: &LineWork<'_>, t: &Tentative) -> BackorderReason {
         let (item, _, cands) = &w.attempts[0];
-        let free: Decimal = cands.iter().filter(|c| c.removed.is_none()).map(|c| t.left(c, *item)).sum();
+        let free: Decimal = cands.iter().filter(|c| c.is_ranked()).map(|c| t.left(c, *item)).sum();
         if free >= w.demand.quantity {
             BackorderReason::SplitLimit
         } else {
@@ -241,18 +246,18 @@ impl Sourcer<'_> {
         let (item, _, cands) = &w.attempts[0];
         let mut best: Option<(NaiveDate, u32, usize, SupplyType)> = None;
         for (k, c) in cands.iter().enumerate().filter(|(_, c)| c.eligible()) {
-            let Some(position) = self.ledger.position(c.node, *item) else { continue };
-            let need = w.demand.quantity + t.taken(c.node, *item);
-            let stock = self.ledger.stock_type(c.node);
+            let Some(position) = self.ledger.position(c.node(), *item) else { continue };
+            let need = w.demand.quantity + t.taken(c.node(), *item);
+            let stock = self.ledger.stock_type(c.node());
             if let Some((eta, supply)) = position.earliest(need, ctx.today, stock) {
-                let key = (eta, self.network.facts(c.node).id_rank, k, supply);
+                let key = (eta, self.network.facts(c.node()).id_rank, k, supply);
                 if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
                     best = Some(key);
                 }
             }
         }
         if let Some((eta, _, k, supply)) = best {
-            t.take(cands[k].node, *item, w.demand.quantity, false);
+            t.take(cands[k].node(), *item, w.demand.quantity, false);
             w.future = Some((k, eta, supply));
         }
     }
@@ -268,17 +273,17 @@ impl Sourcer<'_> {
                 let outcome = if w.parts.is_empty() {
                     let promise = w.future.map(|(k, eta, supply)| {
                         let c = &w.attempts[0].2[k];
-                        let deliver_by = day(c.days, eta);
+                        let deliver_by = day(c.work.days, eta);
                         picks.push(Pick {
                             line: d.line,
-                            node: c.node,
+                            node: c.node(),
                             item: d.item,
                             quantity: d.quantity,
                             eta: Some(eta),
-                            ship_date: day(c.ship_lag, eta),
+                            ship_date: day(c.work.ship_lag, eta),
                             deliver_by,
                         });
-                        FuturePromise { node_id: self.network.name(c.node).clone(), supply, eta, deliver_by }
+                        FuturePromise { node_id: self.network.name(c.node()).clone(), supply, eta, deliver_by }
                     });
                     LineOutcome::Backordered { why: w.why.unwrap_or(BackorderReason::NoStock), promise }
                 } else {
@@ -291,14 +296,14 @@ impl Sourcer<'_> {
                             let c = &cands[k];
                             let pick = Pick {
                                 line: d.line,
-                                node: c.node,
+                                node: c.node(),
                                 item: *item,
                                 quantity,
                                 eta: None,
-                                ship_date: day(c.ship_lag, ctx.today),
-                                deliver_by: day(c.days, ctx.today),
+                                ship_date: day(c.work.ship_lag, ctx.today),
+                                deliver_by: day(c.work.days, ctx.today),
                             };
-                            let name = self.network.name(c.node);
+                            let name = self.network.name(c.node());
                             if d.pickup.is_none() && !shipping_nodes.contains(name) {
                                 shipping_nodes.push(name.clone());
                             }
@@ -320,11 +325,11 @@ impl Sourcer<'_> {
                 };
                 let attempts = w
                     .attempts
-                    .iter()
-                    .map(|(item, substitute, cands)| Attempt {
-                        sku: self.ledger.sku(*item).clone(),
-                        substitute: *substitute,
-                        candidates: cands.iter().map(|c| self.record(c)).collect(),
+                    .into_iter()
+                    .map(|(item, substitute, candidates)| Attempt {
+                        sku: self.ledger.sku(item).clone(),
+                        substitute,
+                        candidates,
                     })
                     .collect();
                 LineDecision { line_id: d.line_id.clone(), quantity: d.quantity, attempts, outcome }
@@ -340,6 +345,7 @@ impl Sourcer<'_> {
             ship_to_located: demand.ship_to.is_some(),
             lines,
             shipping_nodes,
+            nodes: self.network.names().clone(),
         };
         Plan { decision, picks }
     }
@@ -351,9 +357,9 @@ fn fill_whole(w: &mut LineWork<'_>, attempt: usize, t: &mut Tentative) -> bool {
     let quantity = w.demand.quantity;
     let ships = w.ships();
     let found =
-        cands.iter().position(|c| c.removed.is_none() && t.left(c, *item) >= quantity && (!ships || t.can_use(c.node)));
+        cands.iter().position(|c| c.is_ranked() && t.left(c, *item) >= quantity && (!ships || t.can_use(c.node())));
     if let Some(k) = found {
-        t.take(cands[k].node, *item, quantity, ships);
+        t.take(cands[k].node(), *item, quantity, ships);
         w.parts.push((attempt, k, quantity));
     }
     found.is_some()
@@ -370,11 +376,11 @@ fn fill_split(w: &mut LineWork<'_>, attempt: usize, t: &mut Tentative) -> bool {
             if need <= Decimal::ZERO {
                 break;
             }
-            let usable = c.removed.is_none() && t.used.contains(&c.node) == already_used && t.can_use(c.node);
+            let usable = c.is_ranked() && t.used.contains(&c.node()) == already_used && t.can_use(c.node());
             let left = if usable { t.left(c, *item) } else { Decimal::ZERO };
             if left > Decimal::ZERO {
                 let q = left.min(need);
-                t.take(c.node, *item, q, true);
+                t.take(c.node(), *item, q, true);
                 parts.push((attempt, k, q));
                 need -= q;
             }
@@ -394,17 +400,27 @@ fn fill_split(w: &mut LineWork<'_>, attempt: usize, t: &mut Tentative) -> bool {
 fn consolidate(network: &Network, work: &mut [LineWork<'_>], t: &mut Tentative) {
     let mut tally: Vec<(NodeIdx, f64)> = Vec::new();
     loop {
+        let mut open = work.iter_mut().filter(|w| w.open() && w.ships());
+        match (open.next(), open.next()) {
+            (None, _) => return,
+            // One line left: its own best node is the answer.
+            (Some(w), None) => {
+                fill_whole(w, 0, t);
+                return;
+            }
+            _ => {}
+        }
         tally.clear();
         for w in work.iter().filter(|w| w.open() && w.ships()) {
             let (item, _, cands) = &w.attempts[0];
-            for c in cands.iter().filter(|c| c.removed.is_none()) {
-                if t.left(c, *item) >= w.demand.quantity && t.can_use(c.node) {
-                    tally.push((c.node, c.total));
+            for c in cands.iter().filter(|c| c.is_ranked()) {
+                if t.left(c, *item) >= w.demand.quantity && t.can_use(c.node()) {
+                    tally.push((c.node(), c.work.total));
                 }
             }
         }
         tally.sort_unstable_by_key(|e| e.0);
-        let q = |x: f64| (x * 1e9).round() as i64;
+        let q = |x: f64| (x * 1e9 + 0.5) as i64;
         let best = tally
             .chunk_by(|a, b| a.0 == b.0)
             .map(|run| {
@@ -421,7 +437,7 @@ fn consolidate(network: &Network, work: &mut [LineWork<'_>], t: &mut Tentative) 
             let (item, _, cands) = &w.attempts[0];
             let quantity = w.demand.quantity;
             if let Some(k) =
-                cands.iter().position(|c| c.node == node && c.removed.is_none() && t.left(c, *item) >= quantity)
+                cands.iter().position(|c| c.node() == node && c.is_ranked() && t.left(c, *item) >= quantity)
             {
                 t.take(node, *item, quantity, true);
                 w.parts.push((0, k, quantity));
