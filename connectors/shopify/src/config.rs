@@ -23,6 +23,9 @@ pub struct ShopifyConfig {
     pub order_mapping: PathBuf,
     #[serde(default = "default_tenant")]
     pub tenant: String,
+    /// The environment variable that holds the app's API secret.
+    #[serde(default = "default_secret_env")]
+    pub secret_env: String,
     /// Shopify location id -> hub node id. Unknown locations become `shopify-location-<id>`,
     /// so stock is never dropped; sourcing ignores nodes it does not know.
     #[serde(default)]
@@ -37,6 +40,10 @@ fn default_order_mapping() -> PathBuf {
     crate::mapping::DEFAULT_ORDER_MAPPING.into()
 }
 
+fn default_secret_env() -> String {
+    SECRET_ENV.into()
+}
+
 fn default_tenant() -> String {
     "default".into()
 }
@@ -48,6 +55,7 @@ impl ShopifyConfig {
             shop: shop.into(),
             order_mapping: default_order_mapping(),
             tenant: default_tenant(),
+            secret_env: default_secret_env(),
             locations: BTreeMap::new(),
         }
     }

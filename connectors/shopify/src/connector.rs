@@ -1,12 +1,15 @@
 //! The Shopify inbound connector: a webhook delivery (or a backfilled order, delivered the
 //! same way) to canonical envelopes.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
-use crossdock_connector::{ConnectorError, Delivery, InboundConnector};
+use crossdock_connector::{ConfigError, Connector, ConnectorConfig, ConnectorError, Delivery, InboundConnector};
 use crossdock_model::Envelope;
 use serde_json::Value;
 
-use crate::config::Secret;
+use crate::config::{Secret, ShopifyConfig};
+use crate::mapping::OrderMapping;
 use crate::translate::{Topic, Translator};
 use crate::webhook::{signature_is_valid, HMAC_HEADER, TOPIC_HEADER};
 
@@ -68,4 +71,19 @@ fn to_value(envelope: Envelope) -> Envelope<Value> {
         tenant: envelope.tenant,
         schema_version: envelope.schema_version,
     }
+}
+
+/// The registry's constructor for the `shopify` kind. Settings are [`ShopifyConfig`]'s
+/// (`shop`, `locations`, `order_mapping`, `tenant`, `secret_env`); the app secret comes from
+/// the environment variable `secret_env` names, never from the file.
+pub fn build(config: &ConnectorConfig) -> Result<Connector, ConfigError> {
+    let error = |message: String| ConfigError { connector: config.name.clone(), message };
+    let mut settings: ShopifyConfig = config.settings()?;
+    settings.name = config.name.clone();
+    let secret = Secret::from_env(&settings.secret_env).ok_or_else(|| {
+        error(format!("the environment variable {} (the app's API secret) is not set", settings.secret_env))
+    })?;
+    let orders = OrderMapping::load(&settings.order_mapping).map_err(|d| error(d.to_string()))?;
+    let connector = ShopifyConnector::new(Translator::new(settings, orders), secret);
+    Ok(Connector { inbound: Some(Arc::new(connector)), outbound: None })
 }

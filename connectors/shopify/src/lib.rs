@@ -10,6 +10,7 @@
 //!   `mappings/shopify/` ([`mapping`]), refunds and inventory levels here.
 
 pub mod admin;
+pub mod backfill;
 pub mod config;
 pub mod connector;
 pub mod error;
