@@ -13,6 +13,9 @@ pub enum Format {
     Canonical,
     /// CSV with a header row: an array of objects keyed by the header.
     Csv,
+    /// XML: elements as objects, attributes as `@name`, text as `#text` (or the element's
+    /// value when it has nothing else), repeated names as arrays.
+    Xml,
     /// X12: one item per transaction set, `{set_id, control_number, sender, receiver,
     /// segments: [["N1", "ST", "Store 12", "92", "0012"], ...]}` (element n at index n),
     /// with the built-in mapper's canonical result as `$base`.

@@ -12,6 +12,7 @@ mod diff;
 mod file;
 mod input;
 mod jq;
+mod xml;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -112,7 +113,7 @@ impl Mapping {
         let input = header.input.or(base.as_ref().map(|b| b.input));
         let output = header.output.clone().or(base.as_ref().map(|b| b.output.clone()));
         if input.is_none() {
-            problems.push(source.at(0, "mapping.input is missing (json, canonical, csv or x12)"));
+            problems.push(source.at(0, "mapping.input is missing (json, canonical, csv, xml or x12)"));
         }
         match &output {
             None => problems.push(source.at(0, "mapping.output is missing (a canonical document type, or json)")),
@@ -283,6 +284,15 @@ impl Mapping {
                     })
                 })?;
                 to_val(&csv_rows(text, self.csv_delimiter).map_err(input_error)?)
+            }
+            Format::Xml => {
+                let text = std::str::from_utf8(input).map_err(|e| {
+                    input_error(InputError {
+                        position: format!("byte {}", e.valid_up_to()),
+                        message: "not UTF-8".into(),
+                    })
+                })?;
+                to_val(&xml::xml_tree(text).map_err(input_error)?)
             }
             Format::X12 => return self.map_x12(input::x12_sets(input).map_err(input_error)?, &self.lookups),
         };
