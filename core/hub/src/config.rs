@@ -2,10 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
 use crossdock_broker::RuleSet;
+use crossdock_matching::TolerancePolicy;
 use crossdock_model::Node;
 use crossdock_x12::PartnerProfile;
 use serde::Deserialize;
+
+use crate::expectations::Expectations;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -22,6 +27,22 @@ pub struct HubConfig {
     pub nodes: Vec<Node>,
     pub rules: RuleSet,
     pub partners: Vec<PartnerProfile>,
+    /// What partners owe after each document, and the duplicate interchange window.
+    pub expectations: Expectations,
+    /// Three-way match tolerances: per partner, else the default.
+    pub matching: MatchingPolicies,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MatchingPolicies {
+    pub default: TolerancePolicy,
+    pub partners: BTreeMap<String, TolerancePolicy>,
+}
+
+impl MatchingPolicies {
+    pub fn for_partner(&self, partner: Option<&str>) -> &TolerancePolicy {
+        partner.and_then(|p| self.partners.get(p)).unwrap_or(&self.default)
+    }
 }
 
 /// `hub.toml`: names the other files, relative to itself.
@@ -34,6 +55,12 @@ struct HubFile {
     rules: PathBuf,
     #[serde(default)]
     partners: Vec<PathBuf>,
+    /// `expectations.toml` (none: no delay warnings, a 30-day duplicate window).
+    #[serde(default)]
+    expectations: Option<PathBuf>,
+    /// A folder of matching policies: `default.toml` and `<partner id>.toml`.
+    #[serde(default)]
+    matching: Option<PathBuf>,
 }
 
 fn default_tenant() -> String {
@@ -59,12 +86,30 @@ impl HubConfig {
             let path = dir.join(p);
             partners.push(partner(&path, &read(&path)?)?);
         }
-        HubConfig::from_texts(
+        let mut config = HubConfig::from_texts(
             &hub.tenant,
             (&nodes_path, &read(&nodes_path)?),
             (&rules_path, &read(&rules_path)?),
             partners,
-        )
+        )?;
+        if let Some(p) = &hub.expectations {
+            let path = dir.join(p);
+            config.expectations = expectations(&path, &read(&path)?)?;
+        }
+        if let Some(m) = &hub.matching {
+            let folder = dir.join(m);
+            let default = folder.join("default.toml");
+            if default.exists() {
+                config.matching.default = policy(&default, &read(&default)?)?;
+            }
+            for p in &config.partners {
+                let path = folder.join(format!("{}.toml", p.id));
+                if path.exists() {
+                    config.matching.partners.insert(p.id.clone(), policy(&path, &read(&path)?)?);
+                }
+            }
+        }
+        Ok(config)
     }
 
     /// From file contents (the demo embeds its configuration); paths only name the files
@@ -78,7 +123,14 @@ impl HubConfig {
         let nodes_file: NodesFile = parse(nodes.0, nodes.1)?;
         let rules = RuleSet::from_toml(rules.1)
             .map_err(|e| ConfigError::Invalid { path: rules.0.to_path_buf(), message: e.to_string() })?;
-        Ok(HubConfig { tenant: tenant.into(), nodes: nodes_file.node, rules, partners })
+        Ok(HubConfig {
+            tenant: tenant.into(),
+            nodes: nodes_file.node,
+            rules,
+            partners,
+            expectations: Expectations::default(),
+            matching: MatchingPolicies::default(),
+        })
     }
 
     pub fn partner(&self, id: &str) -> Option<&PartnerProfile> {
@@ -101,6 +153,17 @@ pub fn partner(path: &Path, text: &str) -> Result<PartnerProfile, ConfigError> {
     let p: PartnerProfile = parse(path, text)?;
     p.check().map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
     Ok(p)
+}
+
+/// Partner expectations from TOML, checked.
+pub fn expectations(path: &Path, text: &str) -> Result<Expectations, ConfigError> {
+    Expectations::from_toml(text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })
+}
+
+/// A three-way match tolerance policy from TOML.
+pub fn policy(path: &Path, text: &str) -> Result<TolerancePolicy, ConfigError> {
+    TolerancePolicy::from_toml(text)
+        .map_err(|e| ConfigError::Invalid { path: path.to_path_buf(), message: e.to_string() })
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {

@@ -9,8 +9,12 @@
 //!    the same constrained stock.
 //! 3. The documents go out: 850s to drop-ship suppliers, a 940 to the 3PL, fulfilment
 //!    requests to our DCs and stores, 997s for what came in.
-//! 4. Partners answer: each supplier sends its 855, 856 and 810; the 3PL its 945.
+//!    Suppliers answer each 850 with a 997 at once.
+//! 4. Partners answer: a day later the hub notices the 855s are overdue (a tick of the
+//!    demo clock); each supplier then sends its 855, 856 and 810, and the three-way match
+//!    runs as they arrive; the 3PL sends its 945.
 //! 5. Where every order line stands, and the ATP that is left.
+//! 6. Each drop-ship PO's match result and document thread.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -25,13 +29,13 @@ use crossdock_model::{
     ShippedOrder, ShippedPack, SCHEMA_VERSION,
 };
 use crossdock_runtime::{Bus, Clock, ManualClock, Runtime, SqliteStore, Store, Submitted};
-use crossdock_x12::control::FileControlNumbers;
-use crossdock_x12::PartnerProfile;
+use crossdock_x12::control::{ControlError, ControlKind, ControlNumbers, FileControlNumbers};
+use crossdock_x12::{AckKind, PartnerProfile};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::config::{partner, HubConfig};
-use crate::handler::{BrokerHandler, BROKER_INPUT};
+use crate::config::{expectations, partner, policy, HubConfig};
+use crate::handler::{BrokerHandler, BROKER_INPUT, CLOCK_TICK};
 use crate::intake;
 use crate::outbound::PartnerDocuments;
 
@@ -55,17 +59,22 @@ const ORDERS: &str = include_str!("../../../config/demo/orders.jsonl");
 const CUSTOMER_850: (&str, &[u8]) =
     ("850-bigbox-retail.edi", include_bytes!("../../../config/demo/x12/850-bigbox-retail.edi"));
 const CONSTRAINED: &str = include_str!("../../../config/demo/constrained.jsonl");
+const EXPECTATIONS: &str = include_str!("../../../config/demo/expectations.toml");
+const MATCHING: &str = include_str!("../../../config/matching/default.toml");
 
 /// The demo's configuration, from the files bundled in the binary.
 pub fn config() -> Result<HubConfig> {
     let partners =
         PARTNERS.iter().map(|(name, text)| partner(Path::new(name), text)).collect::<std::result::Result<_, _>>()?;
-    Ok(HubConfig::from_texts(
+    let mut config = HubConfig::from_texts(
         "demo",
         (Path::new("config/demo/nodes.toml"), NODES),
         (Path::new("config/sourcing/default.toml"), RULES),
         partners,
-    )?)
+    )?;
+    config.expectations = expectations(Path::new("config/demo/expectations.toml"), EXPECTATIONS)?;
+    config.matching.default = policy(Path::new("config/matching/default.toml"), MATCHING)?;
+    Ok(config)
 }
 
 /// Runs the story in `<data_dir>/demo` (made afresh) and returns what happened, for people.
@@ -82,21 +91,33 @@ pub async fn run(data_dir: &Path) -> Result<String> {
     let runtime = Arc::new(Runtime::open_with_clock(store.clone(), BrokerHandler::new(&config), clock.clone()).await?);
     let numbers = FileControlNumbers::open(dir.join("control-numbers"))?;
     let documents =
-        PartnerDocuments::new(store.clone(), clock.clone(), &config, Box::new(numbers), dir.join("outbound"));
+        PartnerDocuments::new(store.clone(), clock.clone(), &config, Box::new(numbers), dir.join("outbound"))
+            .reporting_to(runtime.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let bus: Bus<SqliteStore> = runtime.bus().subscribe(Arc::new(documents));
     let bus = tokio::spawn(bus.run(async move {
         let _ = stopped.await;
     }));
-    let mut story = Story { runtime, clock, config, dir: dir.clone(), text: String::new(), issued: Vec::new(), seq: 0 };
+    let mut story = Story {
+        runtime,
+        clock,
+        config,
+        dir: dir.clone(),
+        text: String::new(),
+        issued: Vec::new(),
+        drop_ship: Vec::new(),
+        seq: 0,
+    };
 
     story.stock().await?;
     story.orders().await?;
     story.drain(&store).await?;
     story.documents_out()?;
+    story.functional_acks(&store).await?;
     story.partners_answer().await?;
     story.drain(&store).await?;
     story.standing().await?;
+    story.threads(&store).await?;
     let _ = stop.send(());
     bus.await??;
     writeln!(story.text, "\nEverything the hub wrote is in {} (crossdock.db, outbound/).", dir.display())?;
@@ -111,6 +132,8 @@ struct Story {
     text: String,
     /// Drop-ship POs and fulfilment requests issued, to answer as the partners would.
     issued: Vec<Output>,
+    /// (partner, PO number) of every drop-ship PO, in PO order.
+    drop_ship: Vec<(String, String)>,
     seq: u32,
 }
 
@@ -177,8 +200,61 @@ impl Story {
         Ok(())
     }
 
+    /// Each supplier acknowledges the 850 it got, as it would: the 997 of those bytes.
+    async fn functional_acks(&mut self, store: &SqliteStore) -> Result<()> {
+        self.clock.set(at("2026-11-21T10:45:00-05:00")?);
+        self.drop_ship = self.drop_ship_pos();
+        for (partner_id, po_number) in self.drop_ship.clone() {
+            let Some(profile) = self.config.partner(&partner_id).cloned() else { continue };
+            let Some(sent) = self.sent_850(store, &po_number).await? else { continue };
+            let numbers = FileControlNumbers::open(self.dir.join("partner-control-numbers"))?;
+            // The partner's own sequence, the one its other documents are numbered from.
+            let mut numbers = Sequence(numbers, simulated(&profile));
+            let now = self.clock.now().naive_utc();
+            let kind = if profile.ack == "999" { AckKind::Ack999 } else { AckKind::Ack997 };
+            for (i, ack) in
+                crossdock_x12::acknowledge(sent.as_slice(), kind, &mut numbers, now)?.into_iter().enumerate()
+            {
+                writeln!(self.text, "  {partner_id} acknowledges PO {po_number} with a 997:")?;
+                let name = format!("from-{partner_id}-{po_number}-997-{i}.edi");
+                std::fs::create_dir_all(self.dir.join("inbound"))?;
+                std::fs::write(self.dir.join("inbound").join(&name), &ack.x12)?;
+                self.x12_in(&name, &ack.x12).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// (partner, PO number) of every drop-ship PO issued so far, in PO order.
+    fn drop_ship_pos(&self) -> Vec<(String, String)> {
+        let mut pos: Vec<(String, String)> = self
+            .issued
+            .iter()
+            .filter_map(|o| match o {
+                Output::PoIssued { partner_id: Some(p), po, .. } => Some((p.clone(), po.po_number.clone())),
+                _ => None,
+            })
+            .collect();
+        pos.sort_by(|a, b| a.1.cmp(&b.1));
+        pos
+    }
+
+    /// The bytes of the 850 sent for a PO, from the archive its thread points at.
+    async fn sent_850(&self, store: &SqliteStore, po_number: &str) -> Result<Option<Vec<u8>>> {
+        let po = po_number.to_string();
+        let id = self
+            .runtime
+            .inspect(move |h| h.threads().get(&po).and_then(|t| t.entries.first()).and_then(|e| e.message_id.clone()))
+            .await;
+        let Some(id) = id else { return Ok(None) };
+        Ok(store.document(&id).await?.map(|d| d.document.bytes))
+    }
+
     async fn partners_answer(&mut self) -> Result<()> {
         writeln!(self.text, "\n4. Partners answer")?;
+        self.clock.set(at("2026-11-22T14:00:00-05:00")?);
+        writeln!(self.text, "  A day later (clock.tick at {}), the hub checks what partners owe:", self.clock.now())?;
+        self.submit(CLOCK_TICK, "clock", Value::Null).await?;
         self.clock.set(at("2026-11-22T16:30:00-05:00")?);
         for out in std::mem::take(&mut self.issued) {
             match out {
@@ -317,6 +393,15 @@ impl Story {
                 return Ok(Vec::new());
             }
         };
+        // What the hub itself says: delay warnings and three-way match events.
+        for m in produced.iter().filter(|m| m.event_type.starts_with("thread.") || m.event_type.starts_with("match.")) {
+            let detail = match (m.data["message"].as_str(), m.data["line_no"].as_str()) {
+                (Some(message), _) => message.to_string(),
+                (None, Some(line)) => format!("line {line} {}", m.data["status"].as_str().unwrap_or("")),
+                (None, None) => String::new(),
+            };
+            writeln!(self.text, "    ! {} {}: {}", m.event_type, m.subject, detail.trim_end())?;
+        }
         let outputs: Vec<Output> = produced.into_iter().filter_map(|m| serde_json::from_value(m.data).ok()).collect();
         self.issued.extend(
             outputs
@@ -330,7 +415,8 @@ impl Story {
     /// An inbound X12 file: translated, acknowledged, its documents submitted.
     async fn x12_in(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
         let mut numbers = FileControlNumbers::open(self.dir.join("control-numbers"))?;
-        let intake = intake::x12(bytes, &self.config, &mut numbers, self.clock.now().naive_utc())?;
+        let now = self.clock.now().naive_utc();
+        let intake = intake::receive(&self.runtime, bytes, &self.config, &mut numbers, now).await?;
         for p in &intake.problems {
             writeln!(self.text, "    {p}")?;
         }
@@ -348,9 +434,7 @@ impl Story {
             }
         }
         for env in &intake.envelopes {
-            let note =
-                if env.event_type == "invoice.received" { " (archived: three-way match comes next)" } else { "" };
-            writeln!(self.text, "    {} {}{note}", env.event_type, env.subject)?;
+            writeln!(self.text, "    {} {}", env.event_type, env.subject)?;
             let outputs = self.submit_envelope(env).await?;
             self.say_outputs(&outputs)?;
         }
@@ -389,6 +473,40 @@ impl Story {
                 _ => {}
             }
         }
+        Ok(())
+    }
+
+    /// Each drop-ship PO: its three-way match, line by line, and its document thread.
+    async fn threads(&mut self, store: &SqliteStore) -> Result<()> {
+        self.drain(store).await?;
+        writeln!(self.text, "\n6. Three-way match and the document thread of each drop-ship PO")?;
+        let pos = self.drop_ship.clone();
+        let text = self
+            .runtime
+            .inspect(move |h| {
+                let mut text = String::new();
+                for (_, po) in &pos {
+                    if let Some(r) = h.reconciliation(po) {
+                        let _ = writeln!(text, "  PO {po}:");
+                        for line in r.results() {
+                            let reasons = line.result.reasons.join(", ");
+                            let status = crossdock_matching::status_name(line.status());
+                            let _ = writeln!(
+                                text,
+                                "    line {}: {status}{}",
+                                line.line_no(),
+                                if reasons.is_empty() { String::new() } else { format!(" ({reasons})") }
+                            );
+                        }
+                    }
+                    if let Some(thread) = h.threads().get(po) {
+                        let _ = write!(text, "{thread}");
+                    }
+                }
+                text
+            })
+            .await;
+        self.text.push_str(&text);
         Ok(())
     }
 
@@ -530,11 +648,25 @@ fn shipped(request: &FulfillmentRequest, now: DateTime<FixedOffset>) -> Fulfillm
 /// Writes documents as the partner would send them to us: its profile, turned around.
 fn as_partner(profile: &PartnerProfile, docs: &[Document], now: NaiveDateTime, dir: &Path) -> Result<Vec<u8>> {
     let mut theirs = profile.clone();
-    theirs.id = format!("{}-outbound-simulated", profile.id);
+    theirs.id = simulated(profile);
     std::mem::swap(&mut theirs.our_id, &mut theirs.their_id);
     std::mem::swap(&mut theirs.our_qualifier, &mut theirs.their_qualifier);
     let mut numbers = FileControlNumbers::open(dir.join("partner-control-numbers"))?;
     Ok(crossdock_x12::outbound::write_documents(&theirs, docs, &mut numbers, now)?)
+}
+
+/// The control number sequence of a partner the demo plays.
+fn simulated(profile: &PartnerProfile) -> String {
+    format!("{}-outbound-simulated", profile.id)
+}
+
+/// Control numbers from one partner's sequence, whoever asks.
+struct Sequence(FileControlNumbers, String);
+
+impl ControlNumbers for Sequence {
+    fn next(&mut self, _: &str, kind: ControlKind) -> std::result::Result<u64, ControlError> {
+        self.0.next(&self.1, kind)
+    }
 }
 
 fn at(s: &str) -> Result<DateTime<FixedOffset>> {

@@ -15,9 +15,11 @@
 
 pub mod config;
 pub mod demo;
+pub mod expectations;
 pub mod handler;
 pub mod intake;
 pub mod outbound;
+pub mod threads;
 
 pub use config::{ConfigError, HubConfig};
 pub use handler::BrokerHandler;

@@ -8,14 +8,34 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crossdock_broker::Output;
+use crossdock_model::SCHEMA_VERSION;
 use crossdock_model::{Document, Envelope, Node, NodeKind};
-use crossdock_runtime::{async_trait, Clock, DeliveryError, Filed, OutboundDocument, Store, Subscriber};
+use crossdock_runtime::{
+    async_trait, Clock, DeliveryError, Filed, Handler, OutboundDocument, Runtime, Store, Submitted, Subscriber,
+};
 use crossdock_x12::control::ControlNumbers;
 use crossdock_x12::outbound::write_documents;
 use crossdock_x12::PartnerProfile;
 use serde_json::Value;
 
 use crate::config::HubConfig;
+use crate::handler::{DocumentSent, DOCUMENT_SENT};
+
+/// Where a sent document is reported, so its thread shows it (the hub's runtime).
+#[async_trait]
+pub trait SentDocuments: Send + Sync {
+    async fn sent(&self, message: Envelope<Value>) -> Result<(), String>;
+}
+
+#[async_trait]
+impl<S: Store, H: Handler + 'static> SentDocuments for Runtime<S, H> {
+    async fn sent(&self, message: Envelope<Value>) -> Result<(), String> {
+        match self.submit(&message).await {
+            Ok(Submitted::Processed { .. } | Submitted::Duplicate { .. }) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
 
 pub struct PartnerDocuments<S> {
     store: S,
@@ -25,6 +45,7 @@ pub struct PartnerDocuments<S> {
     numbers: Mutex<Box<dyn ControlNumbers + Send>>,
     /// Where each document is also written as a file, by partner (or node).
     out_dir: PathBuf,
+    report: Option<Arc<dyn SentDocuments>>,
 }
 
 impl<S: Store> PartnerDocuments<S> {
@@ -42,7 +63,46 @@ impl<S: Store> PartnerDocuments<S> {
             nodes: config.nodes.iter().map(|n| (n.node_id.clone(), n.clone())).collect(),
             numbers: Mutex::new(numbers),
             out_dir,
+            report: None,
         }
+    }
+
+    /// Reports every document sent (as `document.sent`, once per message id).
+    pub fn reporting_to(mut self, report: Arc<dyn SentDocuments>) -> Self {
+        self.report = Some(report);
+        self
+    }
+
+    async fn report(&self, m: &Envelope<Value>, doc: &OutboundDocument) -> Result<(), DeliveryError> {
+        let Some(report) = &self.report else { return Ok(()) };
+        let transient = |e: String| DeliveryError::Transient(e);
+        let stored = self.store.document(&m.id).await.map_err(|e| transient(e.to_string()))?;
+        let Some(stored) = stored else { return Err(transient(format!("{} was not filed", m.id))) };
+        let (interchange_control, group_control) = controls(&doc.bytes);
+        let sent = DocumentSent {
+            message_id: m.id.clone(),
+            partner: doc.partner.clone(),
+            kind: doc.kind.clone(),
+            business_key: doc.business_key.clone(),
+            content_hash: stored.content_hash,
+            interchange_control,
+            group_control,
+        };
+        let id = format!("sent:{}", m.id);
+        let message = Envelope {
+            id: id.clone(),
+            event_type: DOCUMENT_SENT.into(),
+            source: "crossdock/partner-documents".into(),
+            subject: doc.business_key.clone(),
+            time: stored.created_at,
+            correlation_id: m.correlation_id.clone(),
+            causation_id: Some(m.id.clone()),
+            idempotency_key: id,
+            tenant: m.tenant.clone(),
+            schema_version: SCHEMA_VERSION,
+            data: serde_json::to_value(&sent).map_err(|e| DeliveryError::Permanent(e.to_string()))?,
+        };
+        report.sent(message).await.map_err(transient)
     }
 
     /// The document a message asks for, if it asks for one.
@@ -140,8 +200,26 @@ impl<S: Store> Subscriber for PartnerDocuments<S> {
         let path = dir.join(format!("{}.{ext}", file_safe(&format!("{}-{}", doc.business_key, m.id))));
         std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::write(&path, &doc.bytes))
-            .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())))
+            .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())))?;
+        self.report(m, &doc).await
     }
+}
+
+/// ISA13 and the first GS06 of an X12 document we wrote (none for JSON).
+fn controls(bytes: &[u8]) -> (Option<String>, Option<String>) {
+    let (mut isa13, mut gs06) = (None, None);
+    let mut reader = crossdock_x12::X12Reader::new(bytes);
+    while let Some(Ok(event)) = reader.next() {
+        match event {
+            crossdock_x12::Event::InterchangeStart(ic) => isa13 = Some(ic.isa.control_number().to_string()),
+            crossdock_x12::Event::GroupStart(g) => {
+                gs06 = Some(g.control_number().to_string());
+                break;
+            }
+            _ => {}
+        }
+    }
+    (isa13, gs06)
 }
 
 /// Letters, digits, `-` and `.` survive; anything else becomes `_`.
