@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 
 use crate::delivery::Delivery;
 use crate::error::{ConnectorError, Domain};
-use crate::inbound::{InboundConnector, Intake, MemorySeen, Outcome, Sink};
+use crate::inbound::{InboundConnector, Intake, MemorySeen, Outcome, SeenDeliveries, Sink};
 use crate::quarantine::{MemoryQuarantine, Quarantine};
 use crate::retry::RetryPolicy;
 
@@ -148,7 +148,7 @@ pub async fn verify(harness: Harness<'_>) -> Vec<Failure> {
     if !held.iter().any(|e| e.payload == harness.valid.body && e.attempts == policy.max_attempts) {
         fail("MUST quarantine what exhausts the retry budget", "no entry with the original bytes".into());
     }
-    if fresh_seen.contains_any(connector.name(), &harness.valid.delivery_id).await {
+    if fresh_seen.contains(connector.name(), &harness.valid.delivery_id).await {
         fail("MUST acknowledge only after the sink stored", "delivery marked seen though never stored".into());
     }
 
@@ -237,11 +237,5 @@ impl Sink for RecordingSink {
         self.records.lock().await.push((delivery.body.clone(), envelopes.to_vec()));
         self.stored.fetch_add(1, Ordering::SeqCst);
         Ok(())
-    }
-}
-
-impl MemorySeen {
-    async fn contains_any(&self, connector: &str, delivery_id: &str) -> bool {
-        crate::inbound::SeenDeliveries::contains(self, connector, delivery_id).await
     }
 }

@@ -82,6 +82,22 @@ impl ConnectorError {
         }
     }
 
+    /// The same error, its message prefixed with why it stopped here (`retry attempts
+    /// exhausted: ...`); a `Retry-After` no longer applies.
+    pub fn with_context(self, context: &str) -> Self {
+        match self {
+            ConnectorError::Partner { rule, message } => {
+                ConnectorError::Partner { rule, message: format!("{context}: {message}") }
+            }
+            ConnectorError::External { message, .. } => {
+                ConnectorError::External { message: format!("{context}: {message}"), retry_after: None }
+            }
+            ConnectorError::Internal { message } => {
+                ConnectorError::Internal { message: format!("{context}: {message}") }
+            }
+        }
+    }
+
     /// True for a bad signature: the caller answers 401 and processes nothing.
     pub fn is_unauthenticated(&self) -> bool {
         matches!(self, ConnectorError::Partner { rule, .. } if rule == "bad_signature")

@@ -145,7 +145,7 @@ impl Intake<'_> {
         match retry(policy, |_| self.ingest(connector, delivery)).await {
             Ok(outcome) => Ok(outcome),
             Err(GaveUp { error, attempts, reason, .. }) => {
-                let error = ConnectorError::External { message: format!("{reason}: {error}"), retry_after: None };
+                let error = error.with_context(&reason.to_string());
                 self.hold(connector.name(), delivery, &error, attempts).await?;
                 Ok(Outcome::Quarantined(error))
             }

@@ -43,12 +43,7 @@ pub async fn deliver_with_retry(
     match retry(policy, |_| connector.deliver(envelope)).await {
         Ok(delivered) => Ok(delivered),
         Err(GaveUp { error, attempts, reason, .. }) => {
-            let held = match error {
-                ConnectorError::External { message, .. } => {
-                    ConnectorError::External { message: format!("{reason}: {message}"), retry_after: None }
-                }
-                other => other,
-            };
+            let held = error.with_context(&reason.to_string());
             let payload = serde_json::to_vec(envelope).expect("envelopes serialize");
             let id = format!("{}/{}", connector.name(), envelope.id);
             let entry =
