@@ -81,6 +81,39 @@ impl AdminClient {
         Ok(Some(nodes.iter().cloned().map(rest_shape).collect()))
     }
 
+    /// The fulfillment orders of an order (by its numeric id) that can still be fulfilled,
+    /// with what remains of each line.
+    pub async fn open_fulfillment_orders(&self, order_id: &str) -> Result<Vec<OpenFulfillmentOrder>, ShopifyError> {
+        let variables = json!({ "id": format!("gid://shopify/Order/{order_id}") });
+        let data = self.execute("fulfillmentOrders", FULFILLMENT_ORDERS_QUERY, variables).await?;
+        let bad = |reason: String| ShopifyError::BadResponse { operation: "fulfillmentOrders", reason };
+        if data["order"].is_null() {
+            return Err(ShopifyError::Rejected {
+                operation: "fulfillmentOrders",
+                messages: format!("no order {order_id}"),
+            });
+        }
+        let nodes = data["order"]["fulfillmentOrders"]["nodes"].as_array().ok_or_else(|| bad("no nodes".into()))?;
+        let mut open = Vec::new();
+        for node in nodes.iter().filter(|n| matches!(n["status"].as_str(), Some("OPEN" | "IN_PROGRESS"))) {
+            let id = node["id"].as_str().ok_or_else(|| bad("a fulfillment order without id".into()))?;
+            let lines = node["lineItems"]["nodes"].as_array().ok_or_else(|| bad(format!("{id}: no lineItems")))?;
+            let lines = lines
+                .iter()
+                .map(|l| {
+                    Some(OpenLine {
+                        id: l["id"].as_str()?.to_string(),
+                        line_item_id: rest_shape(l["lineItem"]["id"].clone()).as_str()?.to_string(),
+                        remaining: l["remainingQuantity"].as_u64()?,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad(format!("{id}: a line without id, lineItem.id or remainingQuantity")))?;
+            open.push(OpenFulfillmentOrder { id: id.to_string(), lines });
+        }
+        Ok(open)
+    }
+
     /// Creates a fulfillment with its tracking (`fulfillmentCreate`); returns its id.
     pub async fn create_fulfillment(&self, fulfillment: &NewFulfillment) -> Result<String, ShopifyError> {
         let mut by_order = json!({ "fulfillmentOrderId": fulfillment.fulfillment_order_id });
@@ -217,6 +250,23 @@ pub struct NewFulfillment {
     pub lines: Vec<(String, u64)>,
     pub tracking: Tracking,
     pub notify_customer: bool,
+}
+
+/// A fulfillment order that can still be fulfilled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFulfillmentOrder {
+    /// `gid://shopify/FulfillmentOrder/...`
+    pub id: String,
+    pub lines: Vec<OpenLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenLine {
+    /// `gid://shopify/FulfillmentOrderLineItem/...`
+    pub id: String,
+    /// The order line item's numeric id (the canonical `line_id`).
+    pub line_item_id: String,
+    pub remaining: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -358,6 +408,20 @@ query Orders($first: Int!, $after: String, $query: String) {
 fragment Address on MailingAddress {
   name first_name: firstName last_name: lastName company address1 address2 city
   province province_code: provinceCode zip country country_code: countryCodeV2 phone
+}
+"#;
+
+const FULFILLMENT_ORDERS_QUERY: &str = r#"
+query FulfillmentOrders($id: ID!) {
+  order(id: $id) {
+    fulfillmentOrders(first: 20) {
+      nodes {
+        id
+        status
+        lineItems(first: 250) { nodes { id remainingQuantity lineItem { id } } }
+      }
+    }
+  }
 }
 "#;
 

@@ -15,6 +15,7 @@ pub mod config;
 pub mod connector;
 pub mod error;
 pub mod mapping;
+pub mod outbound;
 pub mod translate;
 pub mod webhook;
 
