@@ -206,3 +206,38 @@ impl Broker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossdock_model::{Capability, NodeKind};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn the_invariant_check_fails_on_a_reservation_no_order_holds() {
+        let node = Node {
+            node_id: "DC".into(),
+            kind: NodeKind::Dc,
+            name: None,
+            address: Default::default(),
+            geo: None,
+            capabilities: vec![Capability::Ship],
+            capacity_per_day: None,
+            cutoff: None,
+            handling_cost: Decimal::ZERO,
+            priority: 0,
+            partner_id: None,
+        };
+        let mut broker = Broker::new(vec![node], RuleSet::builtin());
+        let (dc, item) = (NodeIdx(0), broker.ledger.intern("SKU"));
+        broker.ledger.receive(dc, item, Decimal::from(3));
+        assert!(broker.check_invariants().is_ok());
+        broker.ledger.reserve(dc, item, Decimal::from(2));
+        let broken = broker.check_invariants().unwrap_err();
+        assert!(broken.contains("open reservations add up to 0"), "{broken}");
+        broker.ledger.set_safety_stock(dc, item, Decimal::from(2));
+        broker.ledger.unreserve(dc, item, Decimal::from(2));
+        broker.ledger.claim(dc, item, Decimal::ONE);
+        assert!(broker.check_invariants().unwrap_err().contains("claims"));
+    }
+}
