@@ -202,20 +202,22 @@ impl BrokerHandler {
     fn interchanges(&mut self, m: &Envelope<Value>, now: DateTime<FixedOffset>) -> Result<Vec<Produced>, HandlerError> {
         let file: X12Received = parse(m)?;
         let window = self.expectations.duplicate_window();
-        self.seen.retain(|_, (at, _)| *at + window >= now);
         let mut out = Vec::new();
-        for ic in file.interchanges {
+        for ic in &file.interchanges {
             let key = (ic.sender.clone(), normalized(&ic.control_number));
             let first_seen = self.seen.get(&key).map(|(at, _)| *at);
-            let duplicate = first_seen.is_some();
+            let duplicate = first_seen.is_some_and(|at| at + window >= now);
             if !duplicate {
                 self.seen.insert(key, (now, file.sha256.clone()));
             }
+            let ic = ic.clone();
             let event = if duplicate { "interchange.duplicate" } else { "interchange.accepted" };
             let subject = format!("{}:{}", ic.sender, ic.control_number);
             let verdict = InterchangeVerdict { interchange: ic, duplicate, first_seen };
             out.push(Produced::new(event, subject, json(&verdict)?));
         }
+        // Forget what the window no longer covers, but not this file's interchanges.
+        self.seen.retain(|_, (at, sha)| *at + window >= now || *sha == file.sha256);
         Ok(out)
     }
 

@@ -81,9 +81,18 @@ pub async fn receive<S: Store>(
             .map(|interchange| InterchangeVerdict { interchange, duplicate: true, first_seen: None })
             .collect(),
     };
-    let duplicates: Vec<InterchangeVerdict> = verdicts.into_iter().filter(|v| v.duplicate).collect();
+    let (duplicates, accepted): (Vec<_>, Vec<_>) = verdicts.into_iter().partition(|v| v.duplicate);
     let mut intake =
         if duplicates.len() == headers.len() { X12Intake::default() } else { x12(bytes, config, numbers, now)? };
+    // A control number back after the window: its documents' ids (derived from the
+    // control numbers) would collide with the first ones', so they take the file's hash.
+    for v in accepted.iter().filter(|v| v.first_seen.is_some()) {
+        let prefix = format!("x12:{}:{}:", v.interchange.sender, v.interchange.control_number);
+        for e in intake.envelopes.iter_mut().filter(|e| e.id.starts_with(&prefix)) {
+            e.id = format!("{}@{}", e.id, &file.sha256[..16]);
+            e.idempotency_key = e.id.clone();
+        }
+    }
     for d in &duplicates {
         // `x12:QUAL/SENDER:ISA13:...`: the documents of the duplicate interchange.
         let prefix = format!("x12:{}:{}:", d.interchange.sender, d.interchange.control_number);
