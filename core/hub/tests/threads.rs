@@ -129,7 +129,7 @@ impl Scene {
     }
 
     /// Documents as the supplier would send them: its profile turned around.
-    fn from_supplier(&mut self, docs: &[Document]) -> Vec<u8> {
+    fn supplier_sends(&mut self, docs: &[Document]) -> Vec<u8> {
         let mut theirs: PartnerProfile = self.config.partner("river-outfitters").unwrap().clone();
         std::mem::swap(&mut theirs.our_id, &mut theirs.their_id);
         std::mem::swap(&mut theirs.our_qualifier, &mut theirs.their_qualifier);
@@ -303,13 +303,13 @@ async fn a_po_its_997_856_and_810_arrive_as_x12_and_the_thread_and_the_match_sho
 
     s.clock.set(at("2026-11-21T11:00:00-05:00"));
     let today = s.clock.now().date_naive();
-    let bytes = s.from_supplier(&[ack(&po, today), ship_notice(&po, s.clock.now())]);
+    let bytes = s.supplier_sends(&[ack(&po, today), ship_notice(&po, s.clock.now())]);
     let (_, produced) = s.receive(&bytes).await;
     assert!(types(&produced).is_empty(), "{:?}", types(&produced));
 
     // Billed for 2, shipped 1: over-invoiced, beyond any tolerance of the default policy.
     s.clock.set(at("2026-11-21T12:00:00-05:00"));
-    let bytes = s.from_supplier(&[invoice(&po, "INV-1", Decimal::TWO, today)]);
+    let bytes = s.supplier_sends(&[invoice(&po, "INV-1", Decimal::TWO, today)]);
     let (_, produced) = s.receive(&bytes).await;
     assert_eq!(types(&produced), ["match.exception"]);
     let exception = produced.iter().find(|p| p.event_type == "match.exception").unwrap();
@@ -369,7 +369,7 @@ async fn deadlines_pass_on_the_injected_clock_and_warn_once_and_an_810_before_an
     // The invoice comes first: out of order, and the match says it was not shipped.
     s.clock.set(at("2026-11-21T13:00:00-05:00"));
     let today = s.clock.now().date_naive();
-    let bytes = s.from_supplier(&[invoice(&po, "INV-9", Decimal::ONE, today)]);
+    let bytes = s.supplier_sends(&[invoice(&po, "INV-9", Decimal::ONE, today)]);
     let (_, produced) = s.receive(&bytes).await;
     assert_eq!(types(&produced), ["thread.out_of_order", "match.exception"]);
     assert_eq!(
@@ -383,7 +383,7 @@ async fn deadlines_pass_on_the_injected_clock_and_warn_once_and_an_810_before_an
 
     // The ship notice clears the exception.
     s.clock.set(at("2026-11-22T10:00:00-05:00"));
-    let bytes = s.from_supplier(&[ship_notice(&po, s.clock.now())]);
+    let bytes = s.supplier_sends(&[ship_notice(&po, s.clock.now())]);
     let (_, produced) = s.receive(&bytes).await;
     assert_eq!(types(&produced), ["match.cleared"]);
 
@@ -400,13 +400,13 @@ async fn a_resent_interchange_is_refused_with_a_ta1_025_across_restarts_until_th
     let mut s = Scene::new().await;
     let po = s.drop_ship_po().await;
     let today = s.clock.now().date_naive();
-    let first = s.from_supplier(&[ship_notice(&po, s.clock.now())]);
+    let first = s.supplier_sends(&[ship_notice(&po, s.clock.now())]);
     let (intake, _) = s.receive(&first).await;
     assert!(intake.duplicates.is_empty() && intake.envelopes.len() == 1, "{:?}", intake.problems);
 
     // Same sender, same ISA13, other content (the supplier's sequence was reset).
     s.supplier_numbers = Supplier(MemoryControlNumbers::default());
-    let resent = s.from_supplier(&[invoice(&po, "INV-2", Decimal::ONE, today)]);
+    let resent = s.supplier_sends(&[invoice(&po, "INV-2", Decimal::ONE, today)]);
     assert_ne!(first, resent);
 
     // After a restart the hub still remembers (its inbox is replayed).
@@ -427,7 +427,7 @@ async fn a_resent_interchange_is_refused_with_a_ta1_025_across_restarts_until_th
     // 30 days on, the number may come back: accepted and processed.
     s.clock.set(at("2026-12-22T09:31:00-05:00"));
     s.supplier_numbers = Supplier(MemoryControlNumbers::default());
-    let reused = s.from_supplier(&[invoice(&po, "INV-3", Decimal::ONE, today)]);
+    let reused = s.supplier_sends(&[invoice(&po, "INV-3", Decimal::ONE, today)]);
     let (intake, produced) = s.receive(&reused).await;
     assert!(intake.duplicates.is_empty(), "{:?}", intake.problems);
     assert_eq!(intake.envelopes.len(), 1);
