@@ -34,6 +34,25 @@ fn a_shopify_order_prints_its_sales_order_envelope() {
 }
 
 #[test]
+fn an_orders_list_prints_one_line_per_order() {
+    let order = |name: &str| -> serde_json::Value {
+        let mut document: serde_json::Value = serde_json::from_slice(&std::fs::read(fixture(name)).unwrap()).unwrap();
+        document["order"].take()
+    };
+    let list =
+        serde_json::json!({ "orders": [order("pyapi_order.json"), order("rubyapi_order_with_properties.json")] });
+    let file = std::env::temp_dir().join(format!("crossdock-shopify-orders-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec(&list).unwrap()).unwrap();
+    let out = translate(&file);
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let envelopes: Vec<Envelope> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(envelopes.len(), 2);
+    assert!(envelopes.iter().all(|e| matches!(e.data, Document::SalesOrder(_))));
+}
+
+#[test]
 fn an_order_that_cannot_be_mapped_is_reported_with_its_json_path() {
     // The corpus list holds orders without line items: not a sales order.
     let out = translate(&fixture("pyapi_orders_list.json"));
