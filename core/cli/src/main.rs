@@ -7,6 +7,7 @@ mod match_cmd;
 mod partners;
 mod shopify_cmd;
 mod source;
+mod thread_cmd;
 mod translate;
 
 use std::path::PathBuf;
@@ -56,6 +57,19 @@ enum Command {
         #[arg(long, default_value = "config/demo/hub.toml")]
         config: PathBuf,
         /// Print the decision record as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The document thread of a drop-ship PO (or of the POs serving a sales order): every
+    /// document sent and received, in order, with times, states, delay warnings and the
+    /// three-way match, from the hub state in --data-dir (e.g. .crossdock/demo).
+    Thread {
+        /// A PO number (or a sales order id).
+        po_number: String,
+        /// The hub configuration (partners, expectations, matching policies).
+        #[arg(long, default_value = "config/demo/hub.toml")]
+        config: PathBuf,
+        /// One JSON object per thread: its entries and the match result of each line.
         #[arg(long)]
         json: bool,
     },
@@ -119,6 +133,7 @@ fn main() -> ExitCode {
             translate::to_x12(&file, partner.as_deref(), &cli.partners, &cli.data_dir)
         }
         Command::Source { order, config, json } => source::run(&order, &config, &cli.data_dir, json),
+        Command::Thread { po_number, config, json } => thread_cmd::run(&po_number, &config, &cli.data_dir, json),
         Command::Match { po, documents, policy } => match_cmd::run(&po, &documents, policy.as_deref()),
         Command::Ack { file, kind } => ack::run(&file, kind.as_deref(), &cli.partners, &cli.data_dir),
         Command::Mapping { command: MappingCommand::Test { mapping, sample, expect } } => {

@@ -217,3 +217,54 @@ fn source_explains_a_dry_run_against_the_hub_state() {
     let decision: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(decision["order_id"], "ASK-1");
 }
+
+#[test]
+fn thread_shows_a_drop_ship_po_from_850_to_match_after_the_demo() {
+    let s = Scratch::new("thread");
+    let demo = crossdock(&s.0, &["demo"]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let story = text(&demo.stdout);
+    for part in [
+        "! thread.document_late SHOP-1006-1: no 855 yet: 855 due within 24h of the 850",
+        "6. Three-way match and the document thread of each drop-ship PO",
+        "  Thread of PO SHOP-1006-2 (acme-supplier, for sales order SHOP-1006)",
+    ] {
+        assert!(story.contains(part), "missing {part:?} in\n{story}");
+    }
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo/hub.toml");
+    let hub_dir = s.0.join("demo");
+    let args = ["thread", "SHOP-1006-1", "--config", config.to_str().unwrap()];
+    let out = crossdock(&hub_dir, &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    // The documents in the order they came, each with its direction and key.
+    let kinds: Vec<String> = said
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.contains("Three-way match"))
+        .map(|l| l.split_whitespace().skip(3).take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    let expected = [
+        "hub 850",
+        "sent 850",
+        "received 997",
+        "hub warning",
+        "received 855",
+        "received 856",
+        "hub match",
+        "received 810",
+        "hub match",
+    ];
+    assert_eq!(kinds, expected, "{said}");
+    assert!(said.contains("    line 1: matched\n    line 2: matched\n"), "{said}");
+
+    let json = crossdock(&hub_dir, &[&args[..], &["--json"]].concat());
+    let thread: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(thread["thread"]["sales_order_ref"], "SHOP-1006");
+    assert_eq!(thread["thread"]["entries"][1]["content_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(thread["match"][0]["status"], "matched");
+    assert_eq!(
+        crossdock(&hub_dir, &["thread", "NO-SUCH-PO", "--config", config.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+}
