@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::{HubConfig, MatchingPolicies};
-use crate::expectations::{Expectation, Expectations};
+use crate::expectations::Expectations;
 use crate::threads::{normalized, Direction, Entry, Threads, Warning};
 
 /// A message whose data is a broker [`Input`] as JSON: commands from operators, the API
@@ -241,13 +241,7 @@ impl BrokerHandler {
             content_hash: Some(sent.content_hash),
             message_id: Some(sent.message_id),
         };
-        let rules = self.rules();
-        warnings(self.threads.record(&sent.business_key, entry, rules))
-    }
-
-    fn rules(&self) -> impl Fn(Option<&str>) -> Vec<Expectation> {
-        let e = self.expectations.clone();
-        move |partner| e.for_partner(partner).to_vec()
+        warnings(self.threads.record(&sent.business_key, entry, &self.expectations))
     }
 
     /// A person accepts a line's exceptions; refused (as an event) when there are none.
@@ -266,9 +260,8 @@ impl BrokerHandler {
                 let entry = self.hub_entry(now, "match", format!("line {}", o.line_no), {
                     format!("overridden by {}: {}", o.by, o.reason)
                 });
-                let rules = self.rules();
                 let mut out = vec![match_event(&event)?];
-                out.extend(warnings(self.threads.record(&o.po_number, entry, rules))?);
+                out.extend(warnings(self.threads.record(&o.po_number, entry, &self.expectations))?);
                 Ok(out)
             }
             Err(reason) => {
@@ -355,8 +348,7 @@ impl BrokerHandler {
             if !self.threads.contains(&po) {
                 continue;
             }
-            let rules = self.rules();
-            out.extend(warnings(self.threads.record(&po, entry, rules))?);
+            out.extend(warnings(self.threads.record(&po, entry, &self.expectations))?);
             if let Some(input) = input {
                 out.extend(self.match_document(&po, input, now)?);
             }
@@ -396,8 +388,7 @@ impl BrokerHandler {
             .join("; ");
         let mut out = events.iter().map(match_event).collect::<Result<Vec<_>, _>>()?;
         let entry = self.hub_entry(now, "match", po.to_string(), summary);
-        let rules = self.rules();
-        out.extend(warnings(self.threads.record(po, entry, rules))?);
+        out.extend(warnings(self.threads.record(po, entry, &self.expectations))?);
         Ok(out)
     }
 
@@ -455,8 +446,7 @@ impl Handler for BrokerHandler {
             DOCUMENT_SENT => return self.sent(m, now),
             MATCH_OVERRIDE => return self.override_line(m, now),
             CLOCK_TICK => {
-                let rules = self.rules();
-                return warnings(self.threads.overdue(now, rules));
+                return warnings(self.threads.overdue(now, &self.expectations));
             }
             RECEIPT_RECEIVED => {
                 let receipt: crossdock_matching::Receipt = parse(m)?;
@@ -474,8 +464,7 @@ impl Handler for BrokerHandler {
                     content_hash: None,
                     message_id: Some(m.id.clone()),
                 };
-                let rules = self.rules();
-                let mut out = warnings(self.threads.record(&po, entry, rules))?;
+                let mut out = warnings(self.threads.record(&po, entry, &self.expectations))?;
                 out.extend(self.match_document(&po, MatchInput::Receipt(receipt), now)?);
                 return Ok(out);
             }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::expectations::Expectation;
+use crate::expectations::{Expectation, Expectations};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -217,16 +217,11 @@ impl Threads {
 
     /// Adds an entry to the thread of `po_number`, if the hub has one; returns the
     /// warnings it raised.
-    pub fn record(
-        &mut self,
-        po_number: &str,
-        entry: Entry,
-        rules: impl Fn(Option<&str>) -> Vec<Expectation>,
-    ) -> Vec<Warning> {
+    pub fn record(&mut self, po_number: &str, entry: Entry, expectations: &Expectations) -> Vec<Warning> {
         match self.threads.get_mut(po_number) {
             Some(t) => {
-                let rules = rules(t.partner_id.as_deref());
-                t.record(entry, &rules)
+                let rules = expectations.for_partner(t.partner_id.as_deref());
+                t.record(entry, rules)
             }
             None => Vec::new(),
         }
@@ -243,15 +238,10 @@ impl Threads {
     }
 
     /// Every deadline passed by `now`, thread by thread in PO order.
-    pub fn overdue(
-        &mut self,
-        now: DateTime<FixedOffset>,
-        rules: impl Fn(Option<&str>) -> Vec<Expectation>,
-    ) -> Vec<Warning> {
+    pub fn overdue(&mut self, now: DateTime<FixedOffset>, expectations: &Expectations) -> Vec<Warning> {
         let mut warnings = Vec::new();
         for t in self.threads.values_mut() {
-            let rules = rules(t.partner_id.as_deref());
-            warnings.extend(t.overdue(now, &rules));
+            warnings.extend(t.overdue(now, expectations.for_partner(t.partner_id.as_deref())));
         }
         warnings
     }
