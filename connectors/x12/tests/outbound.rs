@@ -1647,7 +1647,7 @@ proptest::proptest! {
         proptest::prop_assert!(back.problems.is_empty(), "{:#?}", back.problems);
         let kinds: Vec<&str> = back.documents.iter().map(|(_, d)| d.kind()).collect();
         proptest::prop_assert_eq!(kinds, ["purchase_order", "purchase_order", "ship_notice", "invoice"]);
-        let expected = [&docs[0], &docs[3], &docs[1], &docs[2]].map(|d| as_sent(d));
+        let expected = [&docs[0], &docs[3], &docs[1], &docs[2]].map(as_sent);
         for ((release, got), want) in back.documents.iter().zip(&expected) {
             proptest::prop_assert_eq!(release.as_str(), version);
             proptest::prop_assert!(got == want, "{}", diff(want, got));
