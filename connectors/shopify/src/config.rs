@@ -26,6 +26,9 @@ pub struct ShopifyConfig {
     /// The environment variable that holds the app's API secret.
     #[serde(default = "default_secret_env")]
     pub secret_env: String,
+    /// The environment variable that holds the Admin API access token (outbound calls).
+    #[serde(default = "default_token_env")]
+    pub token_env: String,
     /// Shopify location id -> hub node id. Unknown locations become `shopify-location-<id>`,
     /// so stock is never dropped; sourcing ignores nodes it does not know.
     #[serde(default)]
@@ -44,6 +47,10 @@ fn default_secret_env() -> String {
     SECRET_ENV.into()
 }
 
+fn default_token_env() -> String {
+    TOKEN_ENV.into()
+}
+
 fn default_tenant() -> String {
     "default".into()
 }
@@ -56,6 +63,7 @@ impl ShopifyConfig {
             order_mapping: default_order_mapping(),
             tenant: default_tenant(),
             secret_env: default_secret_env(),
+            token_env: default_token_env(),
             locations: BTreeMap::new(),
         }
     }

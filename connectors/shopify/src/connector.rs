@@ -2,14 +2,19 @@
 //! same way) to canonical envelopes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use crossdock_connector::{ConfigError, Connector, ConnectorConfig, ConnectorError, Delivery, InboundConnector};
+use crossdock_connector::{
+    ConfigError, Connector, ConnectorConfig, ConnectorError, Delivery, InboundConnector, OutboundConnector,
+};
 use crossdock_model::Envelope;
 use serde_json::Value;
 
+use crate::admin::AdminClient;
 use crate::config::{Secret, ShopifyConfig};
 use crate::mapping::OrderMapping;
+use crate::outbound::ShopifyOutbound;
 use crate::translate::{Topic, Translator};
 use crate::webhook::{signature_is_valid, HMAC_HEADER, TOPIC_HEADER};
 
@@ -74,8 +79,9 @@ fn to_value(envelope: Envelope) -> Envelope<Value> {
 }
 
 /// The registry's constructor for the `shopify` kind. Settings are [`ShopifyConfig`]'s
-/// (`shop`, `locations`, `order_mapping`, `tenant`, `secret_env`); the app secret comes from
-/// the environment variable `secret_env` names, never from the file.
+/// (`shop`, `locations`, `order_mapping`, `tenant`, `secret_env`, `token_env`); secrets
+/// come from the environment variables they name, never from the file. Without an Admin
+/// API token the connector is inbound only.
 pub fn build(config: &ConnectorConfig) -> Result<Connector, ConfigError> {
     let error = |message: String| ConfigError { connector: config.name.clone(), message };
     let mut settings: ShopifyConfig = config.settings()?;
@@ -84,6 +90,15 @@ pub fn build(config: &ConnectorConfig) -> Result<Connector, ConfigError> {
         error(format!("the environment variable {} (the app's API secret) is not set", settings.secret_env))
     })?;
     let orders = OrderMapping::load(&settings.order_mapping).map_err(|d| error(d.to_string()))?;
+    let outbound = match Secret::from_env(&settings.token_env) {
+        Some(token) => {
+            let client = AdminClient::new(&format!("https://{}", settings.shop), token, Some(Duration::from_secs(30)))
+                .map_err(|e| error(e.to_string()))?
+                .with_retry_policy(config.retry);
+            Some(Arc::new(ShopifyOutbound::new(&settings, client)) as Arc<dyn OutboundConnector>)
+        }
+        None => None,
+    };
     let connector = ShopifyConnector::new(Translator::new(settings, orders), secret);
-    Ok(Connector { inbound: Some(Arc::new(connector)), outbound: None })
+    Ok(Connector { inbound: Some(Arc::new(connector)), outbound })
 }

@@ -1,21 +1,28 @@
-//! Shipments to Shopify: a canonical `FulfillmentUpdate` for a Shopify order becomes
-//! fulfillments with tracking on the order's open fulfillment orders.
+//! Canonical commands to Shopify: a `FulfillmentUpdate` for a Shopify order becomes
+//! fulfillments with tracking on the order's open fulfillment orders; an `InventoryAdvice`
+//! snapshot sets the available quantities at the node's Shopify location.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use crossdock_connector::{ConnectorError, Delivered, OutboundConnector};
-use crossdock_model::{Document, Envelope, FulfillmentUpdate};
+use crossdock_model::{AdviceMode, Document, Envelope, FulfillmentUpdate, InventoryAdvice};
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::admin::{AdminClient, NewFulfillment, OpenFulfillmentOrder, Tracking};
+use crate::admin::{AdminClient, InventoryQuantity, NewFulfillment, OpenFulfillmentOrder, Tracking};
+use crate::config::ShopifyConfig;
 
 pub struct ShopifyOutbound {
     name: String,
     client: AdminClient,
+    /// Hub node id -> Shopify location id (the configuration's `locations`, reversed).
+    locations: BTreeMap<String, String>,
 }
 
 impl ShopifyOutbound {
-    pub fn new(name: impl Into<String>, client: AdminClient) -> Self {
-        ShopifyOutbound { name: name.into(), client }
+    pub fn new(config: &ShopifyConfig, client: AdminClient) -> Self {
+        let locations = config.locations.iter().map(|(location, node)| (node.clone(), location.clone())).collect();
+        ShopifyOutbound { name: config.name.clone(), client, locations }
     }
 }
 
@@ -28,9 +35,13 @@ impl OutboundConnector for ShopifyOutbound {
     /// Safe to repeat: each line is capped at what remains open in Shopify, so a shipment
     /// already reported creates nothing the second time.
     async fn deliver(&self, envelope: &Envelope<Document>) -> Result<Delivered, ConnectorError> {
-        let Document::FulfillmentUpdate(update) = &envelope.data else {
-            let kind = envelope.data.kind();
-            return Err(ConnectorError::partner("unsupported", format!("a {kind} is not sent to Shopify")));
+        let update = match &envelope.data {
+            Document::FulfillmentUpdate(update) => update,
+            Document::InventoryAdvice(advice) => return self.set_inventory(advice).await,
+            other => {
+                let kind = other.kind();
+                return Err(ConnectorError::partner("unsupported", format!("a {kind} is not sent to Shopify")));
+            }
         };
         let order_id = update
             .order_ref
@@ -45,6 +56,39 @@ impl OutboundConnector for ShopifyOutbound {
         }
         let payload = format!("{fulfillments:?}").into_bytes();
         Ok(Delivered { partner_ref: (!ids.is_empty()).then(|| ids.join(",")), payload })
+    }
+}
+
+impl ShopifyOutbound {
+    /// Sets what the advice says is available. Only snapshots: Shopify's quantities are
+    /// set absolutely here, and a delta would race with Shopify's own sales.
+    async fn set_inventory(&self, advice: &InventoryAdvice) -> Result<Delivered, ConnectorError> {
+        let invalid = |message: String| ConnectorError::partner("invalid", message);
+        if advice.mode != AdviceMode::Snapshot {
+            return Err(ConnectorError::partner("unsupported", "only inventory snapshots are sent to Shopify"));
+        }
+        let node = advice.node_id.as_deref().ok_or_else(|| invalid("an inventory advice without node_id".into()))?;
+        let location =
+            self.locations.get(node).ok_or_else(|| invalid(format!("node {node} has no Shopify location")))?;
+        let quantities = advice
+            .positions
+            .iter()
+            .enumerate()
+            .map(|(i, position)| {
+                let item = position.item.other_ids.iter().find(|r| r.qualifier == "shopify_inventory_item");
+                let item =
+                    item.ok_or_else(|| invalid(format!("$.positions[{i}].item: no shopify_inventory_item id")))?;
+                let quantity = position.available.or(position.on_hand).and_then(|q| q.trunc().to_i64());
+                let quantity = quantity.ok_or_else(|| invalid(format!("$.positions[{i}]: no available quantity")))?;
+                Ok(InventoryQuantity {
+                    inventory_item_id: format!("gid://shopify/InventoryItem/{}", item.value),
+                    location_id: format!("gid://shopify/Location/{location}"),
+                    quantity,
+                })
+            })
+            .collect::<Result<Vec<_>, ConnectorError>>()?;
+        self.client.set_available(&quantities).await?;
+        Ok(Delivered { partner_ref: None, payload: format!("{quantities:?}").into_bytes() })
     }
 }
 

@@ -6,11 +6,30 @@ mod common;
 use chrono::DateTime;
 use common::{FakeShopify, Reply};
 use crossdock_connector::{Domain, OutboundConnector};
-use crossdock_model::{Carrier, Document, Envelope, FulfillmentUpdate, FulfillmentUpdateLine, ItemRef, Uom};
+use crossdock_model::{
+    AdviceMode, Carrier, Document, Envelope, FulfillmentUpdate, FulfillmentUpdateLine, InventoryAdvice, ItemRef,
+    Position, Reference, Uom,
+};
 use crossdock_shopify::admin::AdminClient;
 use crossdock_shopify::outbound::ShopifyOutbound;
-use crossdock_shopify::Secret;
+use crossdock_shopify::{Secret, ShopifyConfig};
 use serde_json::{json, Value};
+
+fn envelope(data: Document) -> Envelope {
+    Envelope {
+        id: "e1".into(),
+        event_type: "command".into(),
+        source: "broker".into(),
+        subject: "s".into(),
+        time: DateTime::parse_from_rfc3339("2024-03-02T10:00:00Z").unwrap(),
+        correlation_id: "c".into(),
+        causation_id: None,
+        idempotency_key: "e1".into(),
+        tenant: "default".into(),
+        schema_version: 1,
+        data,
+    }
+}
 
 fn shipment(lines: &[(&str, u32)]) -> Envelope {
     let update = FulfillmentUpdate {
@@ -34,19 +53,7 @@ fn shipment(lines: &[(&str, u32)]) -> Envelope {
             })
             .collect(),
     };
-    Envelope {
-        id: "e1".into(),
-        event_type: "fulfillment_update.received".into(),
-        source: "threepl/acme".into(),
-        subject: "FR-1".into(),
-        time: DateTime::parse_from_rfc3339("2024-03-02T10:00:00Z").unwrap(),
-        correlation_id: "SHOPIFY-450789469".into(),
-        causation_id: None,
-        idempotency_key: "e1".into(),
-        tenant: "default".into(),
-        schema_version: 1,
-        data: Document::FulfillmentUpdate(update),
-    }
+    envelope(Document::FulfillmentUpdate(update))
 }
 
 fn fulfillment_orders(remaining: u64) -> Reply {
@@ -80,7 +87,9 @@ fn created(user_errors: Value) -> Reply {
 }
 
 fn outbound(fake: &FakeShopify) -> ShopifyOutbound {
-    ShopifyOutbound::new("shopify", AdminClient::new(&fake.base_url, Secret::new("shpat_test"), None).unwrap())
+    let mut config = ShopifyConfig::new("crossdock-test.myshopify.com");
+    config.locations.insert("487838322".into(), "DC-EAST".into());
+    ShopifyOutbound::new(&config, AdminClient::new(&fake.base_url, Secret::new("shpat_test"), None).unwrap())
 }
 
 #[tokio::test]
@@ -119,4 +128,61 @@ async fn user_errors_are_a_partner_error() {
     assert_eq!(err.domain(), Domain::Partner, "{err}");
     assert!(!err.retry_hint().is_retryable());
     assert!(err.to_string().contains("Tracking number is invalid."), "{err}");
+}
+
+fn advice(node: &str, mode: AdviceMode) -> Envelope {
+    let position = |item: &str, available: u32| Position {
+        item: ItemRef {
+            other_ids: vec![Reference {
+                qualifier: "shopify_inventory_item".into(),
+                value: item.into(),
+                description: None,
+            }],
+            ..ItemRef::default()
+        },
+        location: None,
+        uom: Uom::each(),
+        on_hand: None,
+        available: Some(available.into()),
+        in_transit: vec![],
+        on_order: vec![],
+    };
+    envelope(Document::InventoryAdvice(InventoryAdvice {
+        node_id: Some(node.into()),
+        advice_id: None,
+        as_of: DateTime::parse_from_rfc3339("2024-03-02T10:00:00Z").unwrap(),
+        mode,
+        reporter: None,
+        positions: vec![position("39072856", 27), position("808950810", 9)],
+    }))
+}
+
+#[tokio::test]
+async fn an_inventory_snapshot_sets_the_available_quantities_at_the_nodes_location() {
+    let fake = FakeShopify::start(vec![Reply::data(
+        json!({ "inventorySetQuantities": { "inventoryAdjustmentGroup": { "id": "gid://shopify/InventoryAdjustmentGroup/1" }, "userErrors": [] } }),
+        10.0,
+        1990.0,
+        100.0,
+    )])
+    .await;
+    outbound(&fake).deliver(&advice("DC-EAST", AdviceMode::Snapshot)).await.unwrap();
+    assert_eq!(
+        fake.requests()[0]["variables"]["input"]["quantities"],
+        json!([
+            { "inventoryItemId": "gid://shopify/InventoryItem/39072856", "locationId": "gid://shopify/Location/487838322", "quantity": 27 },
+            { "inventoryItemId": "gid://shopify/InventoryItem/808950810", "locationId": "gid://shopify/Location/487838322", "quantity": 9 },
+        ])
+    );
+}
+
+#[tokio::test]
+async fn inventory_that_shopify_cannot_place_is_a_partner_error_and_nothing_is_sent() {
+    let fake = FakeShopify::start(vec![]).await;
+    let outbound = outbound(&fake);
+    for envelope in [advice("STORE-9", AdviceMode::Snapshot), advice("DC-EAST", AdviceMode::Delta)] {
+        let err = outbound.deliver(&envelope).await.unwrap_err();
+        assert_eq!(err.domain(), Domain::Partner, "{err}");
+    }
+    assert!(fake.requests().is_empty());
 }
