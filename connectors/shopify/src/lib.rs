@@ -5,7 +5,10 @@
 //! - [`connector`]: [`ShopifyConnector`], the framework's inbound connector: a signed
 //!   delivery to canonical envelopes.
 //! - [`admin`]: the GraphQL Admin API client (order backfill, fulfillments, inventory),
-//!   which keeps within Shopify's cost-based throttle and honours 429 Retry-After.
+//!   which keeps within Shopify's cost-based throttle and honours 429 Retry-After;
+//!   [`backfill`] runs it as the framework's `Poll`, [`outbound`] as its
+//!   `OutboundConnector` (fulfillments with tracking, inventory quantities).
+//! - [`connector::build`]: the `shopify` kind for the framework's registry.
 //! - [`translate`]: payloads to canonical envelopes; orders through the mapping file in
 //!   `mappings/shopify/` ([`mapping`]), refunds and inventory levels here.
 
