@@ -300,3 +300,75 @@ impl std::fmt::Display for Thread {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn po(requested_ship_date: &str) -> crossdock_model::PurchaseOrder {
+        serde_json::from_value(serde_json::json!({
+            "po_number": "PO-1", "order_date": "2026-11-21", "requested_ship_date": requested_ship_date,
+            "lines": [{ "line_no": "1", "item": { "sku": "A" }, "quantity": "1", "uom": "EA" }]
+        }))
+        .unwrap()
+    }
+
+    fn received(document: &str, at_: &str) -> Entry {
+        Entry {
+            at: at(at_),
+            direction: Direction::Received,
+            document: document.into(),
+            key: "K".into(),
+            state: String::new(),
+            content_hash: None,
+            message_id: None,
+        }
+    }
+
+    const RULES: &str = r#"
+        [[expect]]
+        document = "856"
+        after = "850"
+        by = "requested_ship_date"
+
+        [partner.slow]
+        expect = [{ document = "856", after = "850", within_hours = 72 }]
+    "#;
+
+    #[test]
+    fn a_ship_notice_is_due_by_the_end_of_the_requested_ship_date_unless_the_partner_says_otherwise() {
+        let e = Expectations::from_toml(RULES).unwrap();
+        let mut threads = Threads::default();
+        threads.open(&po("2026-11-23"), Some("fast".into()), at("2026-11-21T09:00:00-05:00"), "m#0");
+        assert!(threads.overdue(at("2026-11-23T23:59:00-05:00"), &e).is_empty());
+        let late = threads.overdue(at("2026-11-24T00:01:00-05:00"), &e);
+        assert_eq!(late.len(), 1);
+        assert_eq!((late[0].document.as_str(), late[0].due), ("856", Some(at("2026-11-24T00:00:00-05:00"))));
+
+        let mut threads = Threads::default();
+        threads.open(&po("2026-11-23"), Some("slow".into()), at("2026-11-21T09:00:00-05:00"), "m#0");
+        assert!(threads.overdue(at("2026-11-24T08:59:00-05:00"), &e).is_empty(), "72 hours for this partner");
+        // Arriving after its deadline with no tick in between is late all the same.
+        let late = threads.record("PO-1", received("856", "2026-11-24T10:00:00-05:00"), &e);
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].event_type(), "thread.document_late");
+        assert!(threads.overdue(at("2026-11-30T00:00:00-05:00"), &e).is_empty(), "warned once");
+    }
+
+    #[test]
+    fn expectations_name_only_documents_a_thread_knows() {
+        let err = Expectations::from_toml("[[expect]]\ndocument = \"811\"\nafter = \"850\"\n").unwrap_err();
+        assert!(err.contains("unknown document \"811\""), "{err}");
+        assert_eq!(Expectations::from_toml("").unwrap().duplicate_window_days, 30);
+    }
+
+    #[test]
+    fn control_numbers_differing_only_by_padding_are_one() {
+        assert_eq!(normalized("000000042"), normalized("42"));
+        assert_eq!(normalized("000"), "0");
+    }
+}
