@@ -2,9 +2,11 @@
 
 mod ack;
 mod demo;
+mod load;
 mod mapping_cmd;
 mod match_cmd;
 mod partners;
+mod serve;
 mod shopify_cmd;
 mod source;
 mod thread_cmd;
@@ -86,6 +88,22 @@ enum Command {
         #[arg(long)]
         policy: Option<PathBuf>,
     },
+    /// Run one worker of the distributed deployment (RabbitMQ + PostgreSQL); start several
+    /// to share the load.
+    Serve {
+        #[arg(long, default_value = "config/distributed.toml")]
+        config: PathBuf,
+    },
+    /// Drive a synthetic load through the distributed deployment and print one line of
+    /// figures (orders/s, latency, lost, duplicated, oversold; the raw RabbitMQ ceiling).
+    Load {
+        #[arg(long, default_value_t = 10_000)]
+        orders: usize,
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+        #[arg(long, default_value = "config/distributed.toml")]
+        config: PathBuf,
+    },
     /// Print the acknowledgment (997, 999 and/or TA1) each interchange in FILE deserves.
     Ack {
         file: PathBuf,
@@ -135,6 +153,8 @@ fn main() -> ExitCode {
         Command::Source { order, config, json } => source::run(&order, &config, &cli.data_dir, json),
         Command::Thread { po_number, config, json } => thread_cmd::run(&po_number, &config, &cli.data_dir, json),
         Command::Match { po, documents, policy } => match_cmd::run(&po, &documents, policy.as_deref()),
+        Command::Serve { config } => serve::run(&config),
+        Command::Load { orders, workers, config } => load::run(orders, workers, &config),
         Command::Ack { file, kind } => ack::run(&file, kind.as_deref(), &cli.partners, &cli.data_dir),
         Command::Mapping { command: MappingCommand::Test { mapping, sample, expect } } => {
             mapping_cmd::test(&mapping, &sample, expect.as_deref())

@@ -1,0 +1,116 @@
+//! `crossdock serve`: one worker of the distributed deployment (RabbitMQ + PostgreSQL).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use crossdock_amqp::{run_worker, ConsumerConfig, Topology, WorkerConfig};
+use crossdock_hub::outbound::PartnerDocuments;
+use crossdock_hub::{BrokerHandler, HubConfig};
+use crossdock_runtime::{PgStore, Store, Subscriber, SystemClock};
+use crossdock_x12::control::{ControlError, ControlKind, ControlNumbers};
+use serde::Deserialize;
+
+/// `config/distributed.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributedConfig {
+    pub hub: PathBuf,
+    pub out_dir: PathBuf,
+    pub amqp: AmqpSection,
+    pub postgres: PostgresSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmqpSection {
+    pub url: String,
+    pub prefix: String,
+    pub max_attempts: u32,
+    pub intake: Vec<String>,
+    pub outbound: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresSection {
+    pub url: String,
+    pub schema: String,
+}
+
+impl DistributedConfig {
+    /// Reads the file; the environment's URLs win over the file's.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+        let mut config: DistributedConfig = toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
+        if let Ok(url) = std::env::var("CROSSDOCK_AMQP_URL") {
+            config.amqp.url = url;
+        }
+        if let Ok(url) = std::env::var("CROSSDOCK_DATABASE_URL") {
+            config.postgres.url = url;
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        config.hub = dir.join(&config.hub);
+        Ok(config)
+    }
+
+    pub fn consumer(&self, name: &str, bindings: &[String]) -> ConsumerConfig {
+        let bindings: Vec<&str> = bindings.iter().map(String::as_str).collect();
+        ConsumerConfig { max_attempts: self.amqp.max_attempts, ..ConsumerConfig::new(name, &bindings) }
+    }
+}
+
+pub fn run(config_path: &Path) -> Result<ExitCode> {
+    let config = DistributedConfig::load(config_path)?;
+    let hub = HubConfig::load(&config.hub)?;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
+        let store = PgStore::connect_in_schema(&config.postgres.url, &config.postgres.schema)
+            .await
+            .context("PostgreSQL (CROSSDOCK_DATABASE_URL)")?;
+        let documents = PartnerDocuments::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            &hub,
+            Box::new(StoreControlNumbers(store.clone())),
+            config.out_dir.clone(),
+        );
+        let worker = WorkerConfig {
+            amqp_url: config.amqp.url.clone(),
+            topology: Topology::new(config.amqp.prefix.clone()),
+            intake: config.consumer("intake", &config.amqp.intake),
+            ownership_poll: Duration::from_secs(1),
+        };
+        let outbound = vec![(
+            config.consumer("partner-documents", &config.amqp.outbound),
+            Arc::new(documents) as Arc<dyn Subscriber>,
+        )];
+        eprintln!(
+            "crossdock: worker {} serving (prefix {}, schema {}); Ctrl-C stops it",
+            std::process::id(),
+            config.amqp.prefix,
+            config.postgres.schema
+        );
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        run_worker(worker, store, || BrokerHandler::new(&hub), outbound, shutdown).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Control numbers from the shared store, so that workers never hand out the same one.
+/// The X12 writer asks synchronously; this runs on a multi-threaded runtime's worker.
+struct StoreControlNumbers(PgStore);
+
+impl ControlNumbers for StoreControlNumbers {
+    fn next(&mut self, partner: &str, kind: ControlKind) -> Result<u64, ControlError> {
+        let kind = kind.name();
+        let store = &self.0;
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(store.next_control_number(partner, kind))
+        })
+        .map_err(|e| ControlError { partner: partner.to_string(), kind, reason: e.to_string() })
+    }
+}
