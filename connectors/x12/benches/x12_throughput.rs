@@ -356,23 +356,29 @@ fn peak_rss() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// Runs `f` `n` times and keeps the fastest.
-fn best_of(n: usize, mut f: impl FnMut() -> Run) -> (Run, Duration) {
-    let mut best = (Run::default(), Duration::MAX);
+/// Time this thread has spent on a CPU (`/proc/thread-self/schedstat`, nanoseconds):
+/// unlike the wall clock, it does not count time spent waiting for a core that other
+/// processes hold, so it measures what one core does even on a busy machine.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    Duration::from_nanos(stat.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0))
+}
+
+/// Runs `f` `n` times and keeps the fastest, by the wall clock and by CPU time.
+fn best_of(n: usize, mut f: impl FnMut() -> Run) -> (Run, Duration, Duration) {
+    let mut best = (Run::default(), Duration::MAX, Duration::MAX);
     for _ in 0..n {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_time());
         let run = std::hint::black_box(f());
-        let d = t.elapsed();
-        if d < best.1 {
-            best = (run, d);
-        }
+        let (d, cpu) = (t.elapsed(), cpu_time().saturating_sub(c));
+        best = (run, best.1.min(d), best.2.min(cpu));
     }
     best
 }
 
 fn child(case: &str, path: &Path, runs: usize) {
     let mut problems = Vec::new();
-    let (run, d) = match case {
+    let (run, d, cpu) = match case {
         "read" => best_of(runs, || read_only(path)),
         "map" => best_of(runs, || to_canonical(path, &mut problems)),
         "write" => {
@@ -393,7 +399,7 @@ fn child(case: &str, path: &Path, runs: usize) {
     for p in &problems {
         println!("NOTE {p}");
     }
-    println!("RESULT {} {} {} {}", run.bytes, run.docs, d.as_nanos(), peak_rss());
+    println!("RESULT {} {} {} {} {}", run.bytes, run.docs, d.as_nanos(), cpu.as_nanos(), peak_rss());
 }
 
 // ---- the parent ------------------------------------------------------------------------
@@ -402,12 +408,19 @@ struct Measured {
     bytes: u64,
     docs: u64,
     secs: f64,
+    /// On-CPU seconds of the best run; 0 when the kernel does not say.
+    cpu_secs: f64,
     rss: u64,
 }
 
 impl Measured {
     fn mbps(&self) -> f64 {
         self.bytes as f64 / 1e6 / self.secs
+    }
+    /// MB/s per core: by CPU time when known, else by the wall clock.
+    fn cpu_mbps(&self) -> f64 {
+        let secs = if self.cpu_secs > 0.0 { self.cpu_secs } else { self.secs };
+        self.bytes as f64 / 1e6 / secs
     }
     fn docs_per_sec(&self) -> f64 {
         self.docs as f64 / self.secs
@@ -434,13 +447,20 @@ fn spawn(case: &str, path: &Path, runs: usize) -> Measured {
         )
     });
     let v: Vec<u64> = line.split_whitespace().map(|x| x.parse().expect("a number")).collect();
-    Measured { bytes: v[0], docs: v[1], secs: v[2] as f64 / 1e9, rss: v[3] }
+    Measured { bytes: v[0], docs: v[1], secs: v[2] as f64 / 1e9, cpu_secs: v[3] as f64 / 1e9, rss: v[4] }
 }
 
 /// One line of the table.
 fn row(case: &str, m: &Measured, ratio: Option<f64>, target: &str) {
     let ratio = ratio.map_or("-".to_string(), |r| format!("{r:.1}x"));
-    println!("{case:<44} {:>9.1} {:>11.0} {:>12.1} {:>7}   {target}", m.mbps(), m.docs_per_sec(), m.rss_mb(), ratio);
+    println!(
+        "{case:<46} {:>7.1} {:>9.1} {:>9.0} {:>11.1} {:>7}   {target}",
+        m.mbps(),
+        m.cpu_mbps(),
+        m.docs_per_sec(),
+        m.rss_mb(),
+        ratio
+    );
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -481,10 +501,20 @@ fn parent() {
         sbig as f64 / 1e6
     );
     println!();
-    println!("{:<44} {:>9} {:>11} {:>12} {:>7}   target", "case", "MB/s", "docs/s", "peak_rss_MB", "ratio");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "MB/s: by the wall clock; cpu_MB/s: by on-CPU time, what one core does (targets are judged on it); \
+         load average now {}",
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    println!();
+    println!(
+        "{:<46} {:>7} {:>9} {:>9} {:>11} {:>7}   target",
+        "case", "MB/s", "cpu_MB/s", "docs/s", "peak_rss_MB", "ratio"
+    );
 
     let rss_ok = |m: &Measured| m.rss < 64 << 20;
-    let speed = |m: &Measured, min: f64| format!(">= {min:.0} MB/s: {}", verdict(m.mbps() >= min));
+    let speed = |m: &Measured, min: f64| format!(">= {min:.0} MB/s: {}", verdict(m.cpu_mbps() >= min));
     let m = spawn("map", &p4010, 7);
     row("850 004010 -> canonical", &m, None, &format!("{}, rss < 64 MB: {}", speed(&m, 100.0), verdict(rss_ok(&m))));
     let m = spawn("map", &p5010, 7);
@@ -510,10 +540,10 @@ fn parent() {
     row(
         &format!("reader only, 850 005010 slice ({SLICE_POS} POs)"),
         &ours_read,
-        Some(ours_read.mbps() / theirs.mbps()),
+        Some(ours_read.cpu_mbps() / theirs.cpu_mbps()),
         "(ratio: vs x12-types on the slice)",
     );
-    let ratio = ours_map.mbps() / theirs.mbps();
+    let ratio = ours_map.cpu_mbps() / theirs.cpu_mbps();
     row(
         &format!("850 005010 -> canonical, slice ({SLICE_POS} POs)"),
         &ours_map,
