@@ -9,6 +9,7 @@ mod partners;
 mod serve;
 mod shopify_cmd;
 mod source;
+mod state;
 mod thread_cmd;
 mod translate;
 

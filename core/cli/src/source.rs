@@ -8,20 +8,23 @@ use anyhow::{Context, Result};
 use crossdock_broker::OrderRequest;
 use crossdock_hub::{BrokerHandler, HubConfig};
 use crossdock_model::{Document, Envelope};
-use crossdock_runtime::{Handler, SqliteStore, Store};
+
+use crate::state;
 
 pub fn run(order_file: &Path, config: &Path, data_dir: &Path, json: bool) -> Result<ExitCode> {
     let config = HubConfig::load(config)?;
     let text = std::fs::read_to_string(order_file).with_context(|| format!("cannot read {}", order_file.display()))?;
     let request = order_request(&text).with_context(|| format!("{}: not a sales order", order_file.display()))?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let mut handler = BrokerHandler::new(&config);
-    let db = data_dir.join("crossdock.db");
-    if db.exists() {
-        rt.block_on(replay(&db, &mut handler))?;
-    } else {
-        eprintln!("note: no hub state in {} (no crossdock.db): sourcing against an empty network", data_dir.display());
-    }
+    let mut handler = match state::replayed(&config, data_dir)? {
+        Some(handler) => handler,
+        None => {
+            eprintln!(
+                "note: no hub state in {} (no crossdock.db): sourcing against an empty network",
+                data_dir.display()
+            );
+            BrokerHandler::new(&config)
+        }
+    };
     let now = chrono::Utc::now().fixed_offset();
     let decision = handler.preview(&request, now).map_err(|e| anyhow::anyhow!("{}: {e}", order_file.display()))?;
     if json {
@@ -47,21 +50,5 @@ fn order_request(text: &str) -> Result<OrderRequest> {
         _ => Ok(serde_path_to_error::deserialize::<_, crossdock_model::SalesOrder>(value)
             .map_err(|e| anyhow::anyhow!("$.{}: {}", e.path(), e.inner()))?
             .into()),
-    }
-}
-
-/// Rebuilds the broker as the hub left it: every inbox message again, in order.
-async fn replay(db: &Path, handler: &mut BrokerHandler) -> Result<()> {
-    let store = SqliteStore::open(db).await?;
-    let mut after = 0;
-    loop {
-        let batch = store.inbox_after(after, 500).await?;
-        let Some(last) = batch.last() else { return Ok(()) };
-        after = last.sequence;
-        for record in &batch {
-            handler
-                .handle(&record.message, record.now)
-                .map_err(|e| anyhow::anyhow!("replaying {}: {e:?}", record.message.id))?;
-        }
     }
 }

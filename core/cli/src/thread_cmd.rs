@@ -6,24 +6,21 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use crossdock_hub::threads::Thread;
-use crossdock_hub::{BrokerHandler, HubConfig};
+use crossdock_hub::HubConfig;
 use crossdock_matching::status_name;
-use crossdock_runtime::{Handler, SqliteStore, Store};
+
+use crate::state;
 
 pub fn run(key: &str, config: &Path, data_dir: &Path, json: bool) -> Result<ExitCode> {
     let config = HubConfig::load(config)?;
-    let db = data_dir.join("crossdock.db");
-    if !db.exists() {
+    let Some(handler) = state::replayed(&config, data_dir)? else {
         anyhow::bail!(
             "no hub state in {} (no crossdock.db); after the demo try --data-dir .crossdock/demo",
             data_dir.display()
         );
-    }
-    let mut handler = BrokerHandler::new(&config);
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(replay(&db, &mut handler))?;
+    };
     let threads: Vec<&Thread> = match handler.threads().get(key) {
         Some(t) => vec![t],
         None => handler.threads().of_sales_order(key).collect(),
@@ -47,20 +44,4 @@ pub fn run(key: &str, config: &Path, data_dir: &Path, json: bool) -> Result<Exit
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Rebuilds the hub's state: every inbox message again, in order, at its recorded `now`.
-async fn replay(db: &Path, handler: &mut BrokerHandler) -> Result<()> {
-    let store = SqliteStore::open(db).await.with_context(|| format!("cannot open {}", db.display()))?;
-    let mut after = 0;
-    loop {
-        let batch = store.inbox_after(after, 500).await?;
-        let Some(last) = batch.last() else { return Ok(()) };
-        after = last.sequence;
-        for record in &batch {
-            handler
-                .handle(&record.message, record.now)
-                .map_err(|e| anyhow::anyhow!("replaying {}: {e:?}", record.message.id))?;
-        }
-    }
 }
