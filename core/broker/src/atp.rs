@@ -125,19 +125,26 @@ impl AtpView<'_> {
             None => None,
         };
         let mut total = Breakdown { available_by: q.by.map(|_| Decimal::ZERO), ..Breakdown::default() };
-        let mut nodes: Vec<NodeAtp> = match self.ledger.item(&q.sku) {
-            Some(item) => self.ledger.stocking(item).iter().map(|p| self.node_atp(p, item, q, near)).collect(),
+        // Sort keys worked out once per node: soonest, then nearest, then node id.
+        let mut keyed: Vec<((NaiveDate, f64, u32), NodeAtp)> = match self.ledger.item(&q.sku) {
+            Some(item) => self
+                .ledger
+                .stocking(item)
+                .iter()
+                .map(|p| {
+                    let atp = self.node_atp(p, item, q, near);
+                    let soon = atp.earliest.map_or(NaiveDate::MAX, |e| e.date);
+                    let far = atp.distance_km.unwrap_or(f64::INFINITY);
+                    ((soon, far, self.network.facts(p.node).id_rank), atp)
+                })
+                .collect(),
             None => Vec::new(),
         };
-        for n in &nodes {
+        for (_, n) in &keyed {
             total.add(&n.breakdown);
         }
-        let id_rank = |n: &NodeAtp| self.network.idx(&n.node_id).map(|i| self.network.facts(i).id_rank);
-        let far = |n: &NodeAtp| n.distance_km.unwrap_or(f64::INFINITY);
-        nodes.sort_by(|a, b| {
-            let soon = |n: &NodeAtp| n.earliest.map(|e| e.date).unwrap_or(NaiveDate::MAX);
-            soon(a).cmp(&soon(b)).then(far(a).total_cmp(&far(b))).then(id_rank(a).cmp(&id_rank(b)))
-        });
+        keyed.sort_unstable_by(|(a, _), (b, _)| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let nodes = keyed.into_iter().map(|(_, n)| n).collect();
         Atp { sku: q.sku.clone(), inventory_version: self.ledger.version(), by: q.by, total, nodes }
     }
 

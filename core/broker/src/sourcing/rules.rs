@@ -410,6 +410,22 @@ mod tests {
     }
 
     #[test]
+    fn every_bundled_rule_set_is_valid() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/sourcing");
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let rules = RuleSet::from_toml(&std::fs::read_to_string(&path).unwrap())
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                names.push(rules.name);
+            }
+        }
+        names.sort();
+        assert_eq!(names, ["b2b-ship-complete", "default"]);
+    }
+
+    #[test]
     fn every_problem_is_reported_at_once() {
         let text = r#"
             name = " "
