@@ -6,10 +6,12 @@
 //! [`common`]. The [`X12Writer`] counts SE01/GE01/IEA01 and refuses delimiters in data,
 //! so a set module only says which segments a document becomes.
 //!
-//! Control numbers: every document is first written with placeholder numbers, so that a
+//! Control numbers: the interchange is first written with placeholder numbers, so that a
 //! document that cannot be written (it fails validation, has a delimiter in a value, has
 //! more product ids than the segment has room for) is refused before any number is taken
-//! from the partner's sequences. Then the interchange is written for real.
+//! from the partner's sequences. Then the envelopes are written with the real numbers
+//! around the body segments of that first pass (control numbers appear only in
+//! ISA/GS/ST/SE/GE/IEA), so each document is rendered once.
 
 mod ack855;
 mod asn856;
@@ -185,8 +187,24 @@ pub fn write_documents(
     }
     // A dry run with placeholder numbers finds any document that cannot be written
     // before a real number is spent on it.
-    interchange(profile, release, &groups, &mut |_| Ok(1), now)?;
-    interchange(profile, release, &groups, &mut |kind| numbers.next(&profile.id, kind), now)
+    let mut bodies = Vec::new();
+    let dry = interchange(profile, release, &groups, &mut |_| Ok(1), now, Bodies::Record(&mut bodies))?;
+    interchange(
+        profile,
+        release,
+        &groups,
+        &mut |kind| numbers.next(&profile.id, kind),
+        now,
+        Bodies::Replay(&dry, &bodies),
+    )
+}
+
+/// Where each set's body segments (between ST and SE) come from.
+enum Bodies<'a> {
+    /// Render them, and note where each landed and how many segments it holds.
+    Record(&'a mut Vec<(std::ops::Range<usize>, u32)>),
+    /// Copy them from an earlier rendering.
+    Replay(&'a [u8], &'a [(std::ops::Range<usize>, u32)]),
 }
 
 fn interchange(
@@ -195,7 +213,9 @@ fn interchange(
     groups: &[(&'static str, Vec<(SetKind, &Document)>)],
     next: &mut dyn FnMut(ControlKind) -> Result<u64, ControlError>,
     now: NaiveDateTime,
+    mut bodies: Bodies<'_>,
 ) -> Result<Vec<u8>, OutboundError> {
+    let mut set_index = 0;
     let (date, time) = (now.date(), now.time());
     let mut w = X12Writer::new(profile.delimiters(), profile.newline);
     let isa = IsaHeader {
@@ -210,6 +230,9 @@ fn interchange(
         ack_requested: profile.request_ta1,
         usage: if profile.test { 'T' } else { 'P' },
     };
+    if let Bodies::Replay(bytes, _) = &bodies {
+        w.reserve(bytes.len());
+    }
     w.begin_interchange(&isa).map_err(OutboundError::Envelope)?;
     for (fid, sets) in groups {
         let gs = GsHeader {
@@ -224,12 +247,23 @@ fn interchange(
         w.begin_group(&gs).map_err(OutboundError::Envelope)?;
         for (kind, doc) in sets {
             w.begin_set(kind.set_id(), next(ControlKind::Set)?, None).map_err(OutboundError::Envelope)?;
-            let mut out = SetOut { w: &mut w, release };
-            kind.write(&mut out, doc, now).map_err(|source| OutboundError::Write {
-                kind: doc.kind(),
-                key: doc.business_key().to_string(),
-                source,
-            })?;
+            match &mut bodies {
+                Bodies::Record(ranges) => {
+                    let (start, segments) = (w.len(), w.set_segments());
+                    let mut out = SetOut { w: &mut w, release };
+                    kind.write(&mut out, doc, now).map_err(|source| OutboundError::Write {
+                        kind: doc.kind(),
+                        key: doc.business_key().to_string(),
+                        source,
+                    })?;
+                    ranges.push((start..w.len(), w.set_segments() - segments));
+                }
+                Bodies::Replay(bytes, ranges) => {
+                    let (range, segments) = &ranges[set_index];
+                    w.append_segments(&bytes[range.clone()], *segments);
+                }
+            }
+            set_index += 1;
             w.end_set().map_err(OutboundError::Envelope)?;
         }
         w.end_group().map_err(OutboundError::Envelope)?;

@@ -57,11 +57,21 @@ pub struct X12Writer {
     groups: u32,
     sets: u32,
     segments: u32,
+    /// Bytes a value may not contain: the element separator, the terminator's first
+    /// byte, the repetition separator, CR and LF.
+    forbidden: [bool; 256],
 }
 
 impl X12Writer {
     /// `newline` adds a line break after every terminator (many partners ask for it).
     pub fn new(delims: Delimiters, newline: bool) -> Self {
+        let mut forbidden = [false; 256];
+        for b in [Some(delims.element), Some(delims.segment.as_bytes()[0]), delims.repetition, Some(b'\r'), Some(b'\n')]
+            .into_iter()
+            .flatten()
+        {
+            forbidden[b as usize] = true;
+        }
         X12Writer {
             out: Vec::with_capacity(4096),
             delims,
@@ -72,6 +82,7 @@ impl X12Writer {
             groups: 0,
             sets: 0,
             segments: 0,
+            forbidden,
         }
     }
 
@@ -91,12 +102,8 @@ impl X12Writer {
     /// callers build with [`X12Writer::composite`].)
     pub fn segment(&mut self, id: &str, elements: &[&str]) -> Result<(), WriteError> {
         let keep = elements.iter().rposition(|e| !e.is_empty()).map_or(0, |i| i + 1);
-        let term = self.delims.segment;
         for (i, e) in elements[..keep].iter().enumerate() {
-            let rep = self.delims.repetition;
-            let bad = e.bytes().find(|&b| {
-                b == self.delims.element || b == term.as_bytes()[0] || Some(b) == rep || b == b'\r' || b == b'\n'
-            });
+            let bad = e.bytes().find(|&b| self.forbidden[b as usize]);
             if let Some(b) = bad {
                 return Err(WriteError::DelimiterInData {
                     segment: id.to_string(),
@@ -215,6 +222,28 @@ impl X12Writer {
         let ctl = self.isa_control.take().ok_or_else(|| WriteError::Invalid("no interchange is open".into()))?;
         let (groups, ctl) = (self.groups.to_string(), format!("{ctl:09}"));
         self.segment("IEA", &[&groups, &ctl])
+    }
+
+    /// How many bytes were written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Segments counted in the open set so far.
+    pub(crate) fn set_segments(&self) -> u32 {
+        self.segments
+    }
+
+    /// Makes room for `additional` more bytes.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.out.reserve(additional);
+    }
+
+    /// Appends segments already written (with the same delimiters) by another writer,
+    /// counting them in the open set.
+    pub(crate) fn append_segments(&mut self, bytes: &[u8], segments: u32) {
+        self.out.extend_from_slice(bytes);
+        self.segments += segments;
     }
 
     /// The bytes written so far.
