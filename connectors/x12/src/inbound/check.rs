@@ -1,6 +1,8 @@
 //! The mandatory elements of every segment the mappers read, checked on every segment of
 //! every set: one table instead of a check in each mapper.
 
+use std::sync::OnceLock;
+
 use crate::issue::ElementCode;
 use crate::reader::Segment;
 
@@ -75,11 +77,39 @@ const MANDATORY: &[(&str, &[(u8, u32)])] = &[
     ("MS2", &[(1, 140), (2, 207)]),
 ];
 
+/// (element position, data element reference number) pairs.
+type Elements = &'static [(u8, u32)];
+
+/// A segment id as a number (ids are two or three bytes); 0 for anything longer.
+fn key(id: &str) -> u32 {
+    let b = id.as_bytes();
+    if b.len() > 3 {
+        return 0;
+    }
+    b.iter().fold(0, |k, &c| (k << 8) | u32::from(c))
+}
+
+/// The mandatory elements of segment `id`: a binary search over [`MANDATORY`] sorted by
+/// [`key`] (built once), instead of a string comparison per entry.
+fn lookup(id: &str) -> Option<Elements> {
+    static INDEX: OnceLock<Vec<(u32, Elements)>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index: Vec<_> = MANDATORY.iter().map(|&(id, required)| (key(id), required)).collect();
+        index.sort_unstable_by_key(|&(k, _)| k);
+        index
+    });
+    let k = key(id);
+    if k == 0 {
+        return None;
+    }
+    index.binary_search_by_key(&k, |&(k, _)| k).ok().map(|i| index[i].1)
+}
+
 /// Records an AK4 code 1 for each mandatory element of `seg` that is empty or absent.
 pub(super) fn mandatory(cx: &mut Cx<'_>, seg: &Segment<'_>) {
     let id = seg.id();
-    let Some((_, required)) = MANDATORY.iter().find(|(s, _)| *s == id) else { return };
-    for &(n, reference) in *required {
+    let Some(required) = lookup(id) else { return };
+    for &(n, reference) in required {
         if seg.text(n as usize).is_none() {
             let message = format!("{id}{n:02} (data element {reference}) is mandatory and missing");
             cx.bad(seg, n as usize, ElementCode::MandatoryMissing, Some(reference), message);

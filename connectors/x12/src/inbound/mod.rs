@@ -43,7 +43,7 @@ use crossdock_model::Document;
 use rust_decimal::Decimal;
 
 use crate::issue::{ElementCode, ElementIssue, Location, SegmentCode, SegmentIssue, SetCode, SetIssue};
-use crate::reader::{Segment, Transaction};
+use crate::reader::{Segment, SegmentList, Transaction};
 
 /// What a transaction set became.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +134,7 @@ pub(crate) struct LoopDef {
 
 /// The walk over one set: where each segment sits, and what was found wrong.
 pub(crate) struct Cx<'t> {
-    segments: Vec<Segment<'t>>,
+    segments: SegmentList<'t>,
     next: usize,
     spec: &'static SetSpec,
     /// Open loops, outermost first (indexes into `spec.loops`).
@@ -151,7 +151,7 @@ pub(crate) struct Cx<'t> {
 impl<'t> Cx<'t> {
     fn new(tx: &Transaction<'t>, spec: &'static SetSpec) -> Self {
         Cx {
-            segments: tx.segments().collect(),
+            segments: tx.segment_list(),
             next: 0,
             spec,
             stack: Vec::new(),
@@ -168,7 +168,7 @@ impl<'t> Cx<'t> {
     /// checked for missing mandatory elements.
     pub fn next(&mut self) -> Option<Segment<'t>> {
         loop {
-            let seg = *self.segments.get(self.next)?;
+            let seg = self.segments.get(self.next)?;
             self.next += 1;
             let id = seg.id();
             if id == "ST" || id == "SE" {
@@ -306,7 +306,11 @@ impl<'t> Cx<'t> {
                 continue;
             }
             // Reported where the segment should have been: after ST, or before SE.
-            let place = if head { self.segments.get(1) } else { self.segments.last() };
+            let place = if head {
+                self.segments.get(1)
+            } else {
+                self.segments.len().checked_sub(1).and_then(|i| self.segments.get(i))
+            };
             let (mut at, position) = match place {
                 Some(s) => (s.location(), s.position),
                 None => (self.set_at.clone(), 1),

@@ -162,6 +162,17 @@ impl<'r> Transaction<'r> {
         })
     }
 
+    /// The segments as an indexable list (nothing is collected).
+    pub(crate) fn segment_list(&self) -> SegmentList<'r> {
+        SegmentList {
+            text: self.text,
+            base: self.base,
+            spans: self.spans,
+            delims: self.delims,
+            first: self.spans.first().map(|s| s.index).unwrap_or(0),
+        }
+    }
+
     /// Number of segments read, ST and SE included.
     pub fn segment_count(&self) -> usize {
         self.spans.len()
@@ -169,6 +180,33 @@ impl<'r> Transaction<'r> {
 
     pub fn delimiters(&self) -> Delimiters {
         self.delims
+    }
+}
+
+/// The segments of one transaction set, by position (0 is ST), made on demand.
+#[derive(Clone, Copy)]
+pub(crate) struct SegmentList<'r> {
+    text: &'r str,
+    base: usize,
+    spans: &'r [Span],
+    delims: Delimiters,
+    first: u32,
+}
+
+impl<'r> SegmentList<'r> {
+    pub(crate) fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<Segment<'r>> {
+        let s = self.spans.get(i)?;
+        Some(Segment::new(
+            &self.text[s.start - self.base..s.end - self.base],
+            self.delims,
+            s.index,
+            s.line,
+            s.index - self.first + 1,
+        ))
     }
 }
 
