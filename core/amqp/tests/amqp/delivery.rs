@@ -54,6 +54,15 @@ async fn every_order_is_handled_once_and_every_decision_filed_once_despite_dupli
         let reservation = if i % 10 == 9 { i - 1 } else { i };
         inputs.push(testkit::reservation_requested(&format!("req-{i}"), &format!("res-{reservation}"), "SKU-1", 1));
     }
+    let connection = lapin::Connection::connect(&url, Default::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let passive = lapin::options::QueueDeclareOptions { passive: true, ..Default::default() };
+    eventually("both document workers consuming", Duration::from_secs(30), || async {
+        let queue = channel.queue_declare(&topology.queue("documents"), passive, Default::default()).await.unwrap();
+        queue.consumer_count() == 2
+    })
+    .await;
+    let _ = connection.close(200, "ready").await;
     publisher.publish_event(&inputs[0]).await.unwrap();
     eventually("the stock to be handled", Duration::from_secs(30), || async {
         count(&store, "SELECT COUNT(*) FROM inbox").await == 1

@@ -55,7 +55,13 @@ pub struct Ownership {
 
 impl Ownership {
     /// Gives the ownership up now (dropping it does too, without waiting for the server).
-    pub async fn release(self) -> Result<(), StoreError> {
+    pub async fn release(mut self) -> Result<(), StoreError> {
+        // Unlocked explicitly: the server ends a closed session asynchronously, so a
+        // successor trying at once could still find the lock held.
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(lock_key(&self.store.schema, "broker"))
+            .execute(&mut self.lock)
+            .await?;
         Ok(self.lock.close().await?)
     }
 
