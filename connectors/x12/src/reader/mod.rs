@@ -153,7 +153,7 @@ impl<'r> Transaction<'r> {
         let first = self.spans.first().map(|s| s.index).unwrap_or(0);
         self.spans.iter().map(move |s| {
             Segment::new(
-                &self.text[s.start - self.base..s.end - self.base],
+                &self.text[s.start() - self.base..s.end() - self.base],
                 self.delims,
                 s.index,
                 s.line,
@@ -201,7 +201,7 @@ impl<'r> SegmentList<'r> {
     pub(crate) fn get(&self, i: usize) -> Option<Segment<'r>> {
         let s = self.spans.get(i)?;
         Some(Segment::new(
-            &self.text[s.start - self.base..s.end - self.base],
+            &self.text[s.start() - self.base..s.end() - self.base],
             self.delims,
             s.index,
             s.line,
@@ -224,11 +224,39 @@ pub enum Event<'r> {
 
 /// A segment's place in the buffer.
 #[derive(Debug, Clone, Copy)]
+///
+/// Offsets are `u32` (16 bytes a span instead of 24, and a big set holds hundreds of
+/// thousands): the buffer never reaches 4 GiB, since [`ReaderOptions`] limits are capped.
 struct Span {
-    start: usize,
-    end: usize,
+    lo: u32,
+    hi: u32,
     index: u32,
     line: u32,
+}
+
+impl Span {
+    fn new(start: usize, end: usize, index: u32, line: u32) -> Self {
+        Span { lo: offset(start), hi: offset(end), index, line }
+    }
+
+    fn start(&self) -> usize {
+        self.lo as usize
+    }
+
+    fn end(&self) -> usize {
+        self.hi as usize
+    }
+
+    /// Moves the span `by` bytes towards the front of the buffer.
+    fn shift(&mut self, by: usize) {
+        self.lo -= offset(by);
+        self.hi -= offset(by);
+    }
+}
+
+/// A buffer offset as a span holds it.
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("the reader's buffer stays below 4 GiB (ReaderOptions limits are capped)")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,6 +297,12 @@ impl<R: Read> X12Reader<R> {
     }
 
     pub fn with_options(src: R, opts: ReaderOptions) -> Self {
+        // Spans hold u32 offsets: these caps keep the buffer well below 4 GiB.
+        let opts = ReaderOptions {
+            max_segment_bytes: opts.max_segment_bytes.min(1 << 30),
+            max_transaction_bytes: opts.max_transaction_bytes.min(1 << 30),
+            ..opts
+        };
         X12Reader {
             src,
             opts,
@@ -312,8 +346,8 @@ impl<R: Read> X12Reader<R> {
             EventKind::Transaction(t) => {
                 let (first, last) = (self.tx_spans[0], *self.tx_spans.last().expect("ST was read"));
                 let text =
-                    std::str::from_utf8(&self.buf[first.start..last.end]).expect("segments were made valid UTF-8");
-                let st = Segment::new(&text[..first.end - first.start], self.delims, first.index, first.line, 1);
+                    std::str::from_utf8(&self.buf[first.start()..last.end()]).expect("segments were made valid UTF-8");
+                let st = Segment::new(&text[..first.end() - first.start()], self.delims, first.index, first.line, 1);
                 Event::Transaction(Transaction {
                     interchange: ic,
                     group: self.group.as_ref().expect("a group is open"),
@@ -324,7 +358,7 @@ impl<R: Read> X12Reader<R> {
                     issues: t.issues,
                     segment_issues: t.segment_issues,
                     text,
-                    base: first.start,
+                    base: first.start(),
                     spans: &self.tx_spans,
                     delims: self.delims,
                 })
@@ -353,7 +387,7 @@ impl<R: Read> X12Reader<R> {
                         "GS" => return Ok(Some(self.start_group(seg))),
                         "IEA" => return Ok(Some(self.end_interchange(seg))),
                         "ISB" | "ISE" | "TA1" => {
-                            let raw = String::from_utf8_lossy(&self.buf[seg.start..seg.end]).into_owned();
+                            let raw = String::from_utf8_lossy(&self.buf[seg.start()..seg.end()]).into_owned();
                             self.interchange.as_mut().expect("open").service_segments.push(raw);
                         }
                         "ISA" => {
@@ -622,7 +656,7 @@ impl<R: Read> X12Reader<R> {
                 format!("ST02 {control} is used twice in group {}", group.control_number()),
             );
         }
-        let mut bytes = st.end - st.start;
+        let mut bytes = st.end() - st.start();
         loop {
             let Some(seg) = self.take_segment()? else {
                 issue(
@@ -641,7 +675,7 @@ impl<R: Read> X12Reader<R> {
                 break;
             }
             self.tx_spans.push(seg);
-            bytes += seg.end - seg.start;
+            bytes += seg.end() - seg.start();
             if bytes > self.opts.max_transaction_bytes {
                 return Err(ReadError::unreadable(
                     at,
@@ -694,19 +728,19 @@ impl<R: Read> X12Reader<R> {
 
     /// The segment id as a small copy, so that matching on it does not hold a borrow.
     fn id(&self, s: &Span) -> Tag {
-        let seg = &self.buf[s.start..s.end];
+        let seg = &self.buf[s.start()..s.end()];
         let n = memchr::memchr(self.delims.element, seg).unwrap_or(seg.len());
         Tag::new(&seg[..n])
     }
 
     fn element(&self, s: &Span, n: usize) -> &str {
-        let seg = &self.buf[s.start..s.end];
+        let seg = &self.buf[s.start()..s.end()];
         let e = seg.split(|b| *b == self.delims.element).nth(n).unwrap_or(b"");
         std::str::from_utf8(e).unwrap_or("")
     }
 
     fn element_count(&self, s: &Span) -> usize {
-        memchr::memchr_iter(self.delims.element, &self.buf[s.start..s.end]).count()
+        memchr::memchr_iter(self.delims.element, &self.buf[s.start()..s.end()]).count()
     }
 
     fn loc(&self, s: &Span) -> Location {
@@ -801,7 +835,7 @@ impl<R: Read> X12Reader<R> {
         }
         self.pos = next;
         self.seg_index += 1;
-        let span = Span { start, end, index: self.seg_index, line };
+        let span = Span::new(start, end, self.seg_index, line);
         self.fix_utf8(span);
         Ok(Some(span))
     }
@@ -825,10 +859,10 @@ impl<R: Read> X12Reader<R> {
 
     /// Replaces bytes that are not UTF-8 with `?` in place, remembering each for an AK4 code 6.
     fn fix_utf8(&mut self, span: Span) {
-        let mut from = span.start;
-        while let Err(e) = std::str::from_utf8(&self.buf[from..span.end]) {
+        let mut from = span.start();
+        while let Err(e) = std::str::from_utf8(&self.buf[from..span.end()]) {
             let bad = from + e.valid_up_to();
-            let len = e.error_len().unwrap_or(span.end - bad);
+            let len = e.error_len().unwrap_or(span.end() - bad);
             self.buf[bad..bad + len].fill(b'?');
             self.char_issues.push((span, bad));
             from = bad + len;
@@ -844,8 +878,8 @@ impl<R: Read> X12Reader<R> {
         found
             .into_iter()
             .map(|(span, bad)| {
-                let seg = &self.buf[span.start..span.end];
-                let position = memchr::memchr_iter(self.delims.element, &seg[..bad - span.start]).count() as u32;
+                let seg = &self.buf[span.start()..span.end()];
+                let position = memchr::memchr_iter(self.delims.element, &seg[..bad - span.start()]).count() as u32;
                 let at = self.loc(&span);
                 SegmentIssue {
                     code: SegmentCode::ElementErrors,
@@ -859,7 +893,7 @@ impl<R: Read> X12Reader<R> {
                         component: None,
                         reference: None,
                         value: None,
-                        message: format!("byte at offset {} is not valid text", bad - span.start),
+                        message: format!("byte at offset {} is not valid text", bad - span.start()),
                     }],
                 }
             })
@@ -905,7 +939,9 @@ impl<R: Read> X12Reader<R> {
             self.shift(by);
         }
         if self.end == self.buf.len() {
-            let grown = self.buf.len() * 2;
+            // By half again, in whole chunks: a big set's buffer overshoots it less than
+            // doubling would.
+            let grown = (self.buf.len() + self.buf.len() / 2).div_ceil(CHUNK) * CHUNK;
             self.buf.resize(grown, 0);
         }
         let n = loop {
@@ -924,7 +960,7 @@ impl<R: Read> X12Reader<R> {
 
     /// The earliest byte still referenced: the open transaction's ST, or a peeked segment.
     fn anchor(&self) -> Option<usize> {
-        self.tx_spans.first().map(|s| s.start).or(self.peeked.map(|s| s.start))
+        self.tx_spans.first().map(|s| s.start()).or(self.peeked.map(|s| s.start()))
     }
 
     fn shift(&mut self, by: usize) {
@@ -932,15 +968,13 @@ impl<R: Read> X12Reader<R> {
         self.end -= by;
         self.pos -= by;
         for s in self.tx_spans.iter_mut().chain(self.peeked.iter_mut()) {
-            s.start -= by;
-            s.end -= by;
+            s.shift(by);
         }
         // A bad byte noted in a segment that has now left the buffer (one outside any
         // set: a GS, a stray segment) can no longer be reported: drop it.
-        self.char_issues.retain(|(s, _)| s.start >= by);
+        self.char_issues.retain(|(s, _)| s.start() >= by);
         for (s, bad) in self.char_issues.iter_mut() {
-            s.start -= by;
-            s.end -= by;
+            s.shift(by);
             *bad -= by;
         }
     }
