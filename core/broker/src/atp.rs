@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::geo::UnitVec;
-use crate::ids::{ItemIdx, NodeIdx};
+use crate::ids::NodeIdx;
 use crate::inventory::{Ledger, Position, SupplyType};
 use crate::network::Network;
 use crate::sourcing::RuleSet;
@@ -132,7 +132,7 @@ impl AtpView<'_> {
                 .stocking(item)
                 .iter()
                 .map(|p| {
-                    let atp = self.node_atp(p, item, q, near);
+                    let atp = self.node_atp(p, q, near);
                     let soon = atp.earliest.map_or(NaiveDate::MAX, |e| e.date);
                     let far = atp.distance_km.unwrap_or(f64::INFINITY);
                     ((soon, far, self.network.facts(p.node).id_rank), atp)
@@ -152,10 +152,10 @@ impl AtpView<'_> {
     pub fn at(&self, node: NodeIdx, q: &AtpQuery) -> Option<NodeAtp> {
         let item = self.ledger.item(&q.sku)?;
         let position = self.ledger.position(node, item)?;
-        Some(self.node_atp(position, item, q, None))
+        Some(self.node_atp(position, q, None))
     }
 
-    fn node_atp(&self, p: &Position, _item: ItemIdx, q: &AtpQuery, near: Option<UnitVec>) -> NodeAtp {
+    fn node_atp(&self, p: &Position, q: &AtpQuery, near: Option<UnitVec>) -> NodeAtp {
         let facts = self.network.facts(p.node);
         let stock = self.ledger.stock_type(p.node);
         let (on_hand, supplier_reported) =

@@ -8,6 +8,16 @@
 //! - [`sourcing`]: rule sets, eligibility, scoring, policies, explainable decisions;
 //! - [`orders`]: the line state machine and the order book;
 //! - `flows`: how each [`Input`] moves the state and which [`Output`]s it yields.
+//!
+//! ```text
+//! let mut broker = Broker::new(nodes, RuleSet::from_toml(&text)?);
+//! let outputs = broker.handle(Input::Advice(advice), now);       // inventory.updated
+//! let outputs = broker.handle(Input::Order(request), now);       // sourcing.decided, line.sourced,
+//!                                                                // fulfillment.requested / po.issued, ...
+//! let atp = broker.atp(&AtpQuery { sku, quantity: Some(3), near: Some(Near::Node(store)), .. }, now);
+//! let decision = broker.preview(&request, now)?;                 // dry run, commits nothing
+//! broker.check_invariants()?;                                    // no unit promised twice
+//! ```
 
 pub mod atp;
 mod flows;

@@ -333,12 +333,20 @@ fn bad_input_is_rejected_with_a_reason_never_a_panic() {
     let mut invalid = order("SO-8", vec![line("1", "SKU-1", 0)]);
     invalid.sales_order.currency = Some("dollars".into());
     let bad_pickup = order("SO-9", vec![pickup("1", "SKU-1", 1, "STORE-NOWHERE")]);
+    let mut huge = order("SO-12", vec![line("1", "SKU-1", 1)]);
+    huge.sales_order.lines[0].quantity = "100000000000000000000".parse().unwrap();
+    let Input::Advice(mut huge_advice) = stock("DC-EAST", "A9", "2024-06-03T08:00:00-04:00", &[("SKU-1", 1)]) else {
+        unreachable!()
+    };
+    huge_advice.positions[0].on_hand = Some("1000000000000000000000000".parse().unwrap());
     let out = run(
         &mut b,
         vec![
             stock("DC-MARS", "A0", "2024-06-03T08:00:00-04:00", &[("SKU-1", 1)]),
             Input::Order(invalid),
             Input::Order(bad_pickup),
+            Input::Order(huge),
+            Input::Advice(huge_advice),
             Input::Order(order("SO-10", vec![line("1", "SKU-1", 1)])),
             Input::Order(order("SO-10", vec![line("1", "SKU-1", 1)])),
             stock("DC-EAST", "A1", "2024-06-03T08:00:00-04:00", &[("SKU-1", 1)]),
@@ -354,6 +362,8 @@ fn bad_input_is_rejected_with_a_reason_never_a_panic() {
         "DC-MARS",
         "quantity_positive",
         "STORE-NOWHERE",
+        "not a believable quantity",
+        "not a believable quantity",
         "already received",
         "already applied",
         "unknown purchase order",

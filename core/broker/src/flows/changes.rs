@@ -135,8 +135,8 @@ impl Broker {
         let record = &self.book.at(idx).lines[line];
         let current = record.quantity;
         let released = record.allocations.iter().any(|a| a.live() && a.stage >= Stage::Released);
-        let refusal = if quantity <= Decimal::ZERO {
-            Some("the new quantity must be above zero (cancel the line instead)".to_string())
+        let refusal = if quantity <= Decimal::ZERO || super::too_big(quantity) {
+            Some("the new quantity must be above zero (cancel the line instead) and believable".to_string())
         } else if record.is_final() || record.status >= LineStatus::Shipped {
             Some(format!("line {line_id} is {:?} and can no longer change", record.status).to_lowercase())
         } else if released && quantity > current {

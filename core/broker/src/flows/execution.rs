@@ -24,6 +24,9 @@ impl Broker {
         if let Err(e) = ack.validate() {
             return reject(out, "po_ack", &ack.po_number, e.to_string());
         }
+        if ack.lines.iter().any(|l| super::too_big(l.quantity)) {
+            return reject(out, "po_ack", &ack.po_number, "a line quantity is not believable");
+        }
         if self.inbound.contains_key(&ack.po_number) {
             return self.replenishment_ack(&ack, out);
         }
@@ -92,6 +95,10 @@ impl Broker {
         if let Err(e) = notice.validate() {
             return reject(out, "ship_notice", &notice.shipment_id, e.to_string());
         }
+        let items = notice.orders.iter().flat_map(|o| &o.packs).flat_map(|p| &p.items);
+        if items.into_iter().any(|i| super::too_big(i.quantity)) {
+            return reject(out, "ship_notice", &notice.shipment_id, "an item quantity is not believable");
+        }
         for shipped in &notice.orders {
             if let Some(idx) = self.book.documents.get(&shipped.po_number).copied() {
                 for item in shipped.packs.iter().flat_map(|p| &p.items) {
@@ -130,6 +137,9 @@ impl Broker {
     pub(crate) fn fulfillment_update(&mut self, update: FulfillmentUpdate, out: &mut Vec<Output>) {
         if let Err(e) = update.validate() {
             return reject(out, "fulfillment", &update.request_id, e.to_string());
+        }
+        if update.lines.iter().any(|l| super::too_big(l.shipped_quantity)) {
+            return reject(out, "fulfillment", &update.request_id, "a shipped quantity is not believable");
         }
         let Some(idx) = self.book.documents.get(&update.request_id).copied() else {
             return reject(out, "fulfillment", &update.request_id, format!("unknown request {}", update.request_id));

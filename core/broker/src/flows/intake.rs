@@ -77,6 +77,9 @@ impl Broker {
             return Err(format!("order {} was already received", so.order_id));
         }
         for (i, line) in so.lines.iter().enumerate() {
+            if super::too_big(line.quantity) {
+                return Err(format!("$.lines[{i}].quantity: {} is not a believable quantity", line.quantity));
+            }
             if line.item.key().is_none() {
                 return Err(format!("$.lines[{i}].item: no sku, gtin, upc or part number to find it by"));
             }

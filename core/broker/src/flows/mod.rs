@@ -33,6 +33,12 @@ pub(crate) struct InboundPo {
     pub lines: Vec<(String, ItemIdx)>,
 }
 
+/// Quantities beyond a billion units are taken for garbage: refusing them keeps decimal
+/// arithmetic far from overflow (which would panic).
+pub(super) fn too_big(quantity: Decimal) -> bool {
+    quantity.abs() > Decimal::from(1_000_000_000)
+}
+
 /// An allocation in a document: `(line, allocation, quantity)` of one order.
 pub(super) type Part = (usize, usize, Decimal);
 

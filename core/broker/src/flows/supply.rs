@@ -30,6 +30,12 @@ impl Broker {
         if let Err(e) = advice.validate() {
             return reject(out, "advice", &subject, e.to_string());
         }
+        let figures = advice.positions.iter().flat_map(|p| {
+            p.on_hand.into_iter().chain(p.available).chain(p.in_transit.iter().chain(&p.on_order).map(|f| f.quantity))
+        });
+        if let Some(q) = figures.into_iter().find(|q| super::too_big(*q)) {
+            return reject(out, "advice", &subject, format!("{q} is not a believable quantity"));
+        }
         let node = match (&advice.node_id, &advice.reporter) {
             (Some(id), _) => self.network.idx(id),
             (None, Some(party)) => self.network.find_party(party),
@@ -105,7 +111,7 @@ impl Broker {
         let Some(node) = self.network.idx(node_id) else {
             return reject(out, "safety_stock", &subject, format!("unknown node `{node_id}`"));
         };
-        if quantity < Decimal::ZERO || sku.trim().is_empty() {
+        if quantity < Decimal::ZERO || super::too_big(quantity) || sku.trim().is_empty() {
             return reject(out, "safety_stock", &subject, "safety stock needs a sku and a quantity of zero or more");
         }
         let item = self.ledger.intern(sku);
@@ -120,6 +126,9 @@ impl Broker {
     pub(crate) fn replenishment_po(&mut self, po: PurchaseOrder, out: &mut Vec<Output>) {
         if let Err(e) = po.validate() {
             return reject(out, "purchase_order", &po.po_number, e.to_string());
+        }
+        if po.lines.iter().any(|l| super::too_big(l.quantity)) {
+            return reject(out, "purchase_order", &po.po_number, "a line quantity is not believable");
         }
         let destination = po.ship_to.as_ref().and_then(|p| self.network.find_party(p)).or_else(|| {
             let location = &po.lines.first()?.destinations.first()?.location;
