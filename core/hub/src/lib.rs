@@ -24,6 +24,7 @@ pub mod expectations;
 pub mod handler;
 pub mod intake;
 pub mod outbound;
+pub mod sink;
 pub mod threads;
 
 pub use config::{ConfigError, HubConfig};
