@@ -27,6 +27,7 @@ const SUPPLIERS: usize = 100;
 const SKUS: usize = 100_000;
 const ORDERS: usize = 100_000;
 const ATP_QUERIES: usize = 100_000;
+const PREVIEWS: usize = 20_000;
 
 /// splitmix64: small, seeded, good enough to vary the data.
 struct Rng(u64);
@@ -304,6 +305,20 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
+    // Sourcing alone (decision with its explanation, nothing committed), to show where the
+    // time of a full `handle` goes.
+    let mut preview_rng = Rng(7);
+    let mut previews = Vec::with_capacity(PREVIEWS);
+    for o in 0..PREVIEWS {
+        let request = order(&mut preview_rng, ORDERS + o);
+        let start = Instant::now();
+        let decision = broker.preview(&request, now());
+        previews.push(start.elapsed());
+        black_box(decision).ok();
+    }
+    let preview_rate = PREVIEWS as f64 / previews.iter().sum::<Duration>().as_secs_f64();
+    let preview = stats(&mut previews);
+
     // Orders are made just before they are handled (untimed), as the runtime hands the
     // broker an order it has just parsed.
     let mut greedy_lines: Vec<Vec<(u32, u32)>> = Vec::with_capacity(ORDERS);
@@ -373,6 +388,13 @@ fn main() {
     println!(
         "  (this thread was on a CPU {:.0}% of the order loop's wall time; the rest, other work on the shared cores)",
         on_cpu * 100.0
+    );
+    println!(
+        "  of which sourcing + explanation (preview, no commit):         {:>9.0} decisions/s   p50 {}  p99 {}  p99.9 {}",
+        preview_rate,
+        us(preview.p50),
+        us(preview.p99),
+        us(preview.p999)
     );
     println!(
         "baseline (naive greedy: every node per line, first fit):       {:>9.0} decisions/s   p50 {}  p99 {}  p99.9 {}  max {}",

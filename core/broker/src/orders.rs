@@ -50,10 +50,10 @@ pub fn can_move(from: LineStatus, to: LineStatus) -> bool {
 /// The order's status from its lines' (cancelled and rejected lines aside, unless all are).
 pub fn roll_up(lines: &[LineStatus]) -> OrderStatus {
     use LineStatus as L;
-    let live: Vec<LineStatus> = lines.iter().copied().filter(|s| !matches!(s, L::Cancelled | L::Rejected)).collect();
-    let all = |f: fn(&LineStatus) -> bool| live.iter().all(f);
-    let any = |f: fn(&LineStatus) -> bool| live.iter().any(f);
-    if live.is_empty() {
+    let live = || lines.iter().filter(|s| !matches!(s, L::Cancelled | L::Rejected));
+    let all = |f: fn(&LineStatus) -> bool| live().all(f);
+    let any = |f: fn(&LineStatus) -> bool| live().any(f);
+    if live().next().is_none() {
         return if !lines.is_empty() && lines.iter().all(|s| *s == L::Rejected) {
             OrderStatus::Rejected
         } else {
@@ -196,11 +196,11 @@ impl LineRecord {
         if self.is_final() || self.status == LineStatus::Received {
             return self.status;
         }
-        let live: Vec<&Allocation> = self.allocations.iter().filter(|a| a.live()).collect();
-        if self.open_quantity() > Decimal::ZERO || live.iter().any(|a| matches!(a.hold, Hold::Claimed { .. })) {
+        let live = || self.allocations.iter().filter(|a| a.live());
+        if self.open_quantity() > Decimal::ZERO || live().any(|a| matches!(a.hold, Hold::Claimed { .. })) {
             return LineStatus::Backordered;
         }
-        match live.iter().map(|a| a.stage).min() {
+        match live().map(|a| a.stage).min() {
             Some(Stage::Sourced) | None => LineStatus::Sourced,
             Some(Stage::Released) => LineStatus::Released,
             Some(Stage::Acknowledged) => LineStatus::Acknowledged,
