@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{NaiveDate, NaiveTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
 use crossdock_model::{Carrier, Charge, ChargeKind, Contact, ItemRef, Party, PaymentTerms, Purpose, Reference, Uom};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -49,7 +49,7 @@ impl Element for Decimal {
 
 impl Element for NaiveDate {
     fn text(&self) -> Cow<'_, str> {
-        Cow::Owned(self.format("%Y%m%d").to_string())
+        Cow::Owned(ccyymmdd(*self))
     }
 }
 
@@ -90,7 +90,42 @@ pub(crate) fn decimal(d: Decimal) -> String {
     if d.is_zero() {
         return "0".into();
     }
-    d.normalize().to_string()
+    // What `d.normalize().to_string()` writes, without the formatting machinery: the
+    // mantissa's digits with the point `scale` digits from the right.
+    let n = d.normalize();
+    let digits = n.mantissa().unsigned_abs().to_string();
+    let scale = n.scale() as usize;
+    let mut s = String::with_capacity(digits.len() + scale + 3);
+    if n.is_sign_negative() {
+        s.push('-');
+    }
+    if scale == 0 {
+        s.push_str(&digits);
+    } else if digits.len() > scale {
+        let (int, frac) = digits.split_at(digits.len() - scale);
+        s.push_str(int);
+        s.push('.');
+        s.push_str(frac);
+    } else {
+        s.push_str("0.");
+        s.extend(std::iter::repeat_n('0', scale - digits.len()));
+        s.push_str(&digits);
+    }
+    s
+}
+
+/// `CCYYMMDD`, as `date.format("%Y%m%d")` writes it.
+pub(crate) fn ccyymmdd(date: NaiveDate) -> String {
+    let y = date.year();
+    if !(0..=9999).contains(&y) {
+        return date.format("%Y%m%d").to_string();
+    }
+    let mut s = String::with_capacity(8);
+    for v in [y as u32 / 100, y as u32 % 100, date.month(), date.day()] {
+        s.push(char::from(b'0' + (v / 10) as u8));
+        s.push(char::from(b'0' + (v % 10) as u8));
+    }
+    s
 }
 
 /// An X12 `N2` value (implied two decimal places): `123.45` is written `12345`. More
@@ -375,4 +410,48 @@ pub(crate) fn references_except(
 ) -> Result<(), WriteError> {
     let others = refs.iter().filter(|r| !except.is_some_and(|e| std::ptr::eq(*r, e)));
     others.into_iter().try_for_each(|r| seg!(out, "REF", r.qualifier, r.value, r.description))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn decimals_are_written_as_normalize_displays_them() {
+        for v in [
+            "0",
+            "-0",
+            "0.000",
+            "1",
+            "-1",
+            "10",
+            "100.00",
+            "1.5",
+            "-1.50",
+            "0.25",
+            "-0.0025",
+            "0.0000001",
+            "12345.678900",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+            "7922816251426433759354395033.5",
+            "-1000000",
+        ] {
+            let d = Decimal::from_str(v).unwrap();
+            let want = if d.is_zero() { "0".to_string() } else { d.normalize().to_string() };
+            assert_eq!(super::decimal(d), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn dates_are_written_as_chrono_formats_them() {
+        for (y, m, d) in [(2026, 11, 21), (1999, 1, 1), (5, 3, 9), (9999, 12, 31), (-1, 6, 15), (10000, 1, 2)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(super::ccyymmdd(date), date.format("%Y%m%d").to_string(), "{date}");
+        }
+    }
 }

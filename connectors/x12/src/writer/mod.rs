@@ -60,6 +60,9 @@ pub struct X12Writer {
     /// Bytes a value may not contain: the element separator, the terminator's first
     /// byte, the repetition separator, CR and LF.
     forbidden: [bool; 256],
+    /// The same bytes by kind, for checking a written segment in one pass: 2 for the
+    /// element separator, 1 for the others.
+    kinds: [u8; 256],
 }
 
 impl X12Writer {
@@ -72,6 +75,11 @@ impl X12Writer {
         {
             forbidden[b as usize] = true;
         }
+        let mut kinds = [0u8; 256];
+        for (b, &f) in forbidden.iter().enumerate() {
+            kinds[b] = u8::from(f);
+        }
+        kinds[delims.element as usize] = 2;
         X12Writer {
             out: Vec::with_capacity(4096),
             delims,
@@ -83,6 +91,7 @@ impl X12Writer {
             sets: 0,
             segments: 0,
             forbidden,
+            kinds,
         }
     }
 
@@ -102,25 +111,43 @@ impl X12Writer {
     /// callers build with [`X12Writer::composite`].)
     pub fn segment(&mut self, id: &str, elements: &[&str]) -> Result<(), WriteError> {
         let keep = elements.iter().rposition(|e| !e.is_empty()).map_or(0, |i| i + 1);
-        for (i, e) in elements[..keep].iter().enumerate() {
-            let bad = e.bytes().find(|&b| self.forbidden[b as usize]);
-            if let Some(b) = bad {
-                return Err(WriteError::DelimiterInData {
-                    segment: id.to_string(),
-                    position: i + 1,
-                    value: e.to_string(),
-                    delimiter: b as char,
-                });
-            }
-        }
+        let start = self.out.len();
         self.out.extend_from_slice(id.as_bytes());
+        let values = self.out.len();
         for e in &elements[..keep] {
             self.out.push(self.delims.element);
             self.out.extend_from_slice(e.as_bytes());
         }
+        // One pass over what was written: clean when it holds no forbidden byte but the
+        // element separators this loop wrote, one per element.
+        let (mut other, mut separators) = (0u8, 0usize);
+        for &b in &self.out[values..] {
+            let k = self.kinds[b as usize];
+            other |= k & 1;
+            separators += usize::from(k >> 1);
+        }
+        if other != 0 || separators != keep {
+            self.out.truncate(start);
+            return Err(self.refusal(id, &elements[..keep]));
+        }
         self.terminate();
         self.segments += 1;
         Ok(())
+    }
+
+    /// Why a segment was refused: the first value holding a delimiter.
+    fn refusal(&self, id: &str, elements: &[&str]) -> WriteError {
+        for (i, e) in elements.iter().enumerate() {
+            if let Some(b) = e.bytes().find(|&b| self.forbidden[b as usize]) {
+                return WriteError::DelimiterInData {
+                    segment: id.to_string(),
+                    position: i + 1,
+                    value: e.to_string(),
+                    delimiter: b as char,
+                };
+            }
+        }
+        WriteError::Invalid(format!("{id}: a value holds a delimiter"))
     }
 
     fn terminate(&mut self) {
