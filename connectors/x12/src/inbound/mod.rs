@@ -125,6 +125,21 @@ pub(crate) enum Required {
     Tail(&'static str),
 }
 
+impl Required {
+    fn id(self) -> &'static str {
+        match self {
+            Required::Head(id) | Required::Tail(id) => id,
+        }
+    }
+}
+
+/// Segment ids compared byte by byte, inline: they are two or three bytes long, shorter
+/// than a call to `memcmp` is worth.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// A loop: the segment that starts it, the loop it nests in, the other segments it holds.
 pub(crate) struct LoopDef {
     pub id: &'static str,
@@ -139,7 +154,8 @@ pub(crate) struct Cx<'t> {
     spec: &'static SetSpec,
     /// Open loops, outermost first (indexes into `spec.loops`).
     stack: Vec<usize>,
-    seen: Vec<&'t str>,
+    /// Which of `spec.required` were seen (bit i for entry i).
+    seen: u64,
     /// GS08's first six characters, e.g. `004010`.
     pub release: &'t str,
     pub set_id: &'t str,
@@ -155,7 +171,7 @@ impl<'t> Cx<'t> {
             next: 0,
             spec,
             stack: Vec::new(),
-            seen: Vec::new(),
+            seen: 0,
             release: tx.group.release(),
             set_id: tx.set_id,
             set_at: tx.at.clone(),
@@ -175,8 +191,10 @@ impl<'t> Cx<'t> {
                 continue;
             }
             self.place(id);
-            if !self.seen.contains(&id) {
-                self.seen.push(id);
+            for (i, req) in self.spec.required.iter().enumerate() {
+                if same(req.id(), id) {
+                    self.seen |= 1 << i;
+                }
             }
             check::mandatory(self, &seg);
             return Some(seg);
@@ -188,10 +206,10 @@ impl<'t> Cx<'t> {
         let loops = self.spec.loops;
         // A loop this segment starts: the one nested deepest in what is open wins.
         let mut best: Option<(usize, usize)> = None;
-        for (i, l) in loops.iter().enumerate().filter(|(_, l)| l.id == id) {
+        for (i, l) in loops.iter().enumerate().filter(|(_, l)| same(l.id, id)) {
             let keep = match l.parent {
                 None => Some(0),
-                Some(p) => self.stack.iter().rposition(|&s| loops[s].id == p).map(|k| k + 1),
+                Some(p) => self.stack.iter().rposition(|&s| same(loops[s].id, p)).map(|k| k + 1),
             };
             if let Some(k) = keep {
                 if best.is_none_or(|(b, _)| k > b) {
@@ -202,9 +220,9 @@ impl<'t> Cx<'t> {
         if let Some((keep, i)) = best {
             self.stack.truncate(keep);
             self.stack.push(i);
-        } else if let Some(k) = self.stack.iter().rposition(|&s| loops[s].members.contains(&id)) {
+        } else if let Some(k) = self.stack.iter().rposition(|&s| loops[s].members.iter().any(|m| same(m, id))) {
             self.stack.truncate(k + 1);
-        } else if self.spec.top.contains(&id) {
+        } else if self.spec.top.iter().any(|t| same(t, id)) {
             self.stack.clear();
         }
         // Segments the set's table does not know leave the loops as they are.
@@ -217,7 +235,7 @@ impl<'t> Cx<'t> {
 
     /// True when the current segment sits (at any depth) in a loop started by `id`.
     pub fn in_loop(&self, id: &str) -> bool {
-        self.stack.iter().any(|&i| self.spec.loops[i].id == id)
+        self.stack.iter().any(|&i| same(self.spec.loops[i].id, id))
     }
 
     /// The set's ST location, for problems that concern the set as a whole.
@@ -297,12 +315,12 @@ impl<'t> Cx<'t> {
     }
 
     fn finish(mut self, document: Option<Document>) -> Mapped {
-        for req in self.spec.required {
+        for (i, req) in self.spec.required.iter().enumerate() {
             let (id, head) = match *req {
                 Required::Head(id) => (id, true),
                 Required::Tail(id) => (id, false),
             };
-            if self.seen.contains(&id) {
+            if self.seen & (1 << i) != 0 {
                 continue;
             }
             // Reported where the segment should have been: after ST, or before SE.

@@ -75,8 +75,14 @@ impl<'a> Segment<'a> {
 
     /// The segment id: the text before the first element separator.
     pub fn id(&self) -> &'a str {
-        match memchr::memchr(self.delims.element, self.raw.as_bytes()) {
-            Some(i) => &self.raw[..i],
+        // Ids are two or three bytes: look at the first few before a vector search.
+        let b = self.raw.as_bytes();
+        let head = b.len().min(4);
+        if let Some(i) = b[..head].iter().position(|&c| c == self.delims.element) {
+            return &self.raw[..i];
+        }
+        match memchr::memchr(self.delims.element, &b[head..]) {
+            Some(i) => &self.raw[..head + i],
             None => self.raw,
         }
     }
