@@ -88,10 +88,13 @@ struct Open {
 fn map(cx: &mut Cx<'_>) -> Option<Document> {
     let (mut advice_id, mut as_of, mut mode) = (None, None, AdviceMode::Snapshot);
     let mut parties = Parties::default();
-    let mut positions: Vec<Position> = Vec::new();
+    // Sized exactly: a big advice's positions are most of its memory, and growing the
+    // vector would briefly hold two copies.
+    let mut positions: Vec<Position> = Vec::with_capacity(cx.count_segments("LIN"));
     let mut open: Option<Open> = None;
     let mut ignored: Vec<String> = Vec::new();
-    let (mut quantities, mut lin_count, mut ctt_seg) = (Vec::new(), 0, None);
+    // The QTY02 sum for CTT02, kept as it goes (`None` once it overflows).
+    let (mut quantities, mut lin_count, mut ctt_seg) = (Some(Decimal::ZERO), 0, None);
     while let Some(seg) = cx.next() {
         match (seg.id(), cx.loop_id()) {
             ("BIA", _) => {
@@ -138,8 +141,7 @@ fn map(cx: &mut Cx<'_>) -> Option<Document> {
     }
     close(&mut positions, open.take());
     if let Some(seg) = ctt_seg {
-        let hash = super::sum(&quantities);
-        ctt(cx, &seg, "LIN line items", &[lin_count], hash.as_slice());
+        ctt(cx, &seg, "LIN line items", &[lin_count], quantities.as_slice());
     }
     let mut parties = parties.0;
     let reporter = take_role(&mut parties, REPORTER_ROLES).or_else(|| (!parties.is_empty()).then(|| parties.remove(0)));
@@ -157,7 +159,7 @@ fn line_segment(
     cx: &mut Cx<'_>,
     seg: &Segment<'_>,
     o: &mut Open,
-    quantities: &mut Vec<Decimal>,
+    quantities: &mut Option<Decimal>,
     ignored: &mut Vec<String>,
 ) {
     let p = &mut o.position;
@@ -168,7 +170,7 @@ fn line_segment(
             o.qty = None;
             o.undated = None;
             let Some(quantity) = cx.decimal(seg, 2, 380) else { return };
-            quantities.push(quantity);
+            *quantities = quantities.and_then(|sum| sum.checked_add(quantity));
             let unit = seg.component(3, 1).trim();
             if !unit.is_empty() {
                 p.uom = Uom::from(unit);

@@ -228,6 +228,11 @@ impl<'t> Cx<'t> {
         // Segments the set's table does not know leave the loops as they are.
     }
 
+    /// How many segments of the set have id `id` (to size what the mapper builds).
+    pub fn count_segments(&self, id: &str) -> usize {
+        (0..self.segments.len()).filter_map(|i| self.segments.get(i)).filter(|s| same(s.id(), id)).count()
+    }
+
     /// The innermost open loop (AK303), e.g. `N1` or `PO1`.
     pub fn loop_id(&self) -> Option<&'static str> {
         self.stack.last().map(|&i| self.spec.loops[i].id)
