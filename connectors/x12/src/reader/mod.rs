@@ -940,9 +940,13 @@ impl<R: Read> X12Reader<R> {
         }
         if self.end == self.buf.len() {
             // By half again, in whole chunks: a big set's buffer overshoots it less than
-            // doubling would.
+            // doubling would. A fresh zeroed allocation (fresh pages, which the allocator
+            // need not clear) rather than `resize`, which would write zeros over the whole
+            // new tail: only the bytes actually read then take memory.
             let grown = (self.buf.len() + self.buf.len() / 2).div_ceil(CHUNK) * CHUNK;
-            self.buf.resize(grown, 0);
+            let mut bigger = vec![0; grown];
+            bigger[..self.end].copy_from_slice(&self.buf[..self.end]);
+            self.buf = bigger;
         }
         let n = loop {
             match self.src.read(&mut self.buf[self.end..]) {
