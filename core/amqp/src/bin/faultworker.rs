@@ -14,8 +14,11 @@ use crossdock_runtime::{
 };
 use serde_json::Value;
 
-/// Files a document per decision; the first filing "sends" it (a row in `sent`). A
-/// redelivery finds the document filed and sends nothing new.
+/// Files a document per decision, then "sends" the archived bytes to a partner that keeps
+/// one copy per document id (a row in `sent`, with the hash of what it got). Filing and
+/// sending are two steps, as with a real partner: a worker killed between them leaves a
+/// filed document not yet sent, and the redelivery sends the archived bytes then. So
+/// every delivery sends, and the partner's key makes a resend harmless.
 struct Sender {
     store: PgStore,
 }
@@ -35,15 +38,22 @@ impl Subscriber for Sender {
             bytes: serde_json::to_vec(&message.data).map_err(|e| DeliveryError::Permanent(e.to_string()))?,
         };
         let transient = |e: &dyn std::fmt::Display| DeliveryError::Transient(e.to_string());
-        let filed = self.store.file_document(&document, SystemClock.now()).await.map_err(|e| transient(&e))?;
-        if filed == Filed::New {
-            sqlx::query("INSERT INTO sent (message_id, worker) VALUES ($1, $2)")
-                .bind(&message.id)
-                .bind(i64::from(std::process::id()))
-                .execute(self.store.pool())
-                .await
-                .map_err(|e| transient(&e))?;
+        if let Filed::AlreadyFiled { same_bytes: false } =
+            self.store.file_document(&document, SystemClock.now()).await.map_err(|e| transient(&e))?
+        {
+            return Err(DeliveryError::Permanent(format!("{}: rendered differently the second time", message.id)));
         }
+        let archived = self.store.document(&message.id).await.map_err(|e| transient(&e))?;
+        let hash = archived.map(|d| d.content_hash).ok_or_else(|| transient(&"the filed document is gone"))?;
+        sqlx::query(
+            "INSERT INTO sent (message_id, hash, worker) VALUES ($1, $2, $3) ON CONFLICT (message_id) DO NOTHING",
+        )
+        .bind(&message.id)
+        .bind(&hash)
+        .bind(i64::from(std::process::id()))
+        .execute(self.store.pool())
+        .await
+        .map_err(|e| transient(&e))?;
         Ok(())
     }
 }
@@ -52,10 +62,12 @@ impl Subscriber for Sender {
 async fn main() {
     let env = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
     let store = PgStore::connect_in_schema(&env("CROSSDOCK_DATABASE_URL"), &env("FAULT_SCHEMA")).await.expect("store");
-    sqlx::query("CREATE TABLE IF NOT EXISTS sent (message_id TEXT NOT NULL, worker BIGINT NOT NULL)")
-        .execute(store.pool())
-        .await
-        .expect("sent table");
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS sent (message_id TEXT PRIMARY KEY, hash TEXT NOT NULL, worker BIGINT NOT NULL)",
+    )
+    .execute(store.pool())
+    .await
+    .expect("sent table");
     let config = WorkerConfig {
         amqp_url: env("CROSSDOCK_AMQP_URL"),
         topology: Topology::new(env("FAULT_PREFIX")).with_retry_delays(vec![Duration::from_millis(100)]),
