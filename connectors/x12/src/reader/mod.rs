@@ -940,13 +940,9 @@ impl<R: Read> X12Reader<R> {
         }
         if self.end == self.buf.len() {
             // By half again, in whole chunks: a big set's buffer overshoots it less than
-            // doubling would. A fresh zeroed allocation (fresh pages, which the allocator
-            // need not clear) rather than `resize`, which would write zeros over the whole
-            // new tail: only the bytes actually read then take memory.
+            // doubling would.
             let grown = (self.buf.len() + self.buf.len() / 2).div_ceil(CHUNK) * CHUNK;
-            let mut bigger = vec![0; grown];
-            bigger[..self.end].copy_from_slice(&self.buf[..self.end]);
-            self.buf = bigger;
+            self.buf.resize(grown, 0);
         }
         let n = loop {
             match self.src.read(&mut self.buf[self.end..]) {
