@@ -2,7 +2,7 @@
 //! an inbox and rebuild the broker by replaying them, each with the `now` it was handled at.
 
 use crossdock_model::{
-    FulfillmentUpdate, Geo, InventoryAdvice, ItemRef, PurchaseOrder, PurchaseOrderAck, SalesOrder, ShipNotice,
+    FulfillmentUpdate, Geo, InventoryAdvice, ItemRef, PurchaseOrder, PurchaseOrderAck, Return, SalesOrder, ShipNotice,
     ShipmentStatus,
 };
 use rust_decimal::Decimal;
@@ -44,6 +44,14 @@ pub enum Input {
         sku: String,
         quantity: Decimal,
     },
+    /// A return authorisation (RMA) against shipped lines of an order.
+    Return(Return),
+    /// Returned goods arrived at a node (any node: buy anywhere, return anywhere).
+    ReturnReceived {
+        rma_number: String,
+        node_id: String,
+        lines: Vec<ReturnReceivedLine>,
+    },
 }
 
 impl Input {
@@ -62,6 +70,8 @@ impl Input {
             Input::Status(_) => "status",
             Input::Receipt(_) => "receipt",
             Input::SafetyStock { .. } => "safety_stock",
+            Input::Return(_) => "return",
+            Input::ReturnReceived { .. } => "return_received",
         }
     }
 }
@@ -96,4 +106,21 @@ pub struct Receipt {
 pub struct ReceiptLine {
     pub item: ItemRef,
     pub quantity: Decimal,
+}
+
+/// Units of an order line received back, and what becomes of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnReceivedLine {
+    pub line_id: String,
+    pub quantity: Decimal,
+    pub disposition: Disposition,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Back on the shelf: stock on hand at the receiving node.
+    Restock,
+    /// Not sellable: no stock.
+    Damaged,
 }

@@ -37,15 +37,15 @@ use crossdock_model::{LineStatus, Node, OrderStatus};
 
 pub use crate::atp::{Atp, AtpQuery, Breakdown, Near, NodeAtp};
 pub use crate::ids::{ItemIdx, NodeIdx};
-pub use crate::input::{Input, OrderRequest, Receipt, ReceiptLine};
+pub use crate::input::{Disposition, Input, OrderRequest, Receipt, ReceiptLine, ReturnReceivedLine};
 pub use crate::inventory::{Ledger, Lot, LotSource, Position, SupplyType};
 pub use crate::network::Network;
 pub use crate::orders::{Allocation, Hold, LineRecord, OrderBook, OrderRecord, Stage};
-pub use crate::output::{BackorderedLine, Output, Skipped, TakenBack};
+pub use crate::output::{BackorderedLine, Output, RefundLine, ReturnedLine, Skipped, TakenBack};
 pub use crate::sourcing::{Decision, RateEstimator, RateRequest, RateTable, RuleError, RuleSet};
 
 use crate::atp::AtpView;
-use crate::flows::InboundPo;
+use crate::flows::{InboundPo, Rma};
 use crate::inventory::SafetyDefaults;
 use crate::network::DailyCapacity;
 use crate::sourcing::{Eligibility, Sourcer};
@@ -62,6 +62,8 @@ pub struct Broker {
     book: OrderBook,
     /// Replenishment purchase orders, whose lines are on-order supply at our nodes.
     inbound: BTreeMap<String, InboundPo>,
+    /// Return authorisations by RMA number.
+    returns: BTreeMap<String, Rma>,
     /// Orders touched while handling the current input, with their statuses before it.
     journal: Vec<Touched>,
 }
@@ -89,6 +91,7 @@ impl Broker {
             capacity: DailyCapacity::new(network.len()),
             book: OrderBook::default(),
             inbound: BTreeMap::new(),
+            returns: BTreeMap::new(),
             journal: Vec::new(),
             network,
             rules,
@@ -118,6 +121,10 @@ impl Broker {
             Input::Status(status) => self.shipment_status(status, &mut out),
             Input::Receipt(receipt) => self.receipt(receipt, now, &mut out),
             Input::SafetyStock { node_id, sku, quantity } => self.safety_stock(&node_id, &sku, quantity, now, &mut out),
+            Input::Return(rma) => self.authorize_return(rma, &mut out),
+            Input::ReturnReceived { rma_number, node_id, lines } => {
+                self.return_received(&rma_number, &node_id, &lines, now, &mut out)
+            }
         }
         self.flush_statuses(&mut out);
         out

@@ -166,6 +166,12 @@ pub struct LineRecord {
     pub status: LineStatus,
     pub quantity: Decimal,
     pub allocations: Vec<Allocation>,
+    /// Units authorised for return (RMAs), received back or not.
+    #[serde(skip_serializing_if = "Decimal::is_zero")]
+    pub return_authorized: Decimal,
+    /// Units received back from the customer.
+    #[serde(skip_serializing_if = "Decimal::is_zero")]
+    pub returned: Decimal,
     #[serde(skip)]
     pub(crate) item: ItemIdx,
     #[serde(skip)]
@@ -184,6 +190,11 @@ impl LineRecord {
 
     pub fn is_final(&self) -> bool {
         matches!(self.status, LineStatus::Cancelled | LineStatus::Rejected | LineStatus::Returned)
+    }
+
+    /// Units shipped to the customer, over all allocations.
+    pub fn shipped(&self) -> Decimal {
+        self.allocations.iter().map(|a| a.shipped).sum()
     }
 
     pub fn has_shipped(&self) -> bool {
@@ -378,6 +389,8 @@ mod tests {
             status: Validated,
             quantity: 5.into(),
             allocations: vec![alloc(3, Stage::Released, Hold::Reserved)],
+            return_authorized: Decimal::ZERO,
+            returned: Decimal::ZERO,
             item: ItemIdx(0),
             substitutes: vec![],
             avoid: vec![],

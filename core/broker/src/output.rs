@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use crossdock_model::{FulfillmentRequest, LineStatus, OrderStatus, PurchaseOrder, Purpose};
+use crossdock_model::{FulfillmentRequest, LineStatus, Money, OrderStatus, PurchaseOrder, Purpose};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::input::Disposition;
 use crate::sourcing::{Allocated, Decision, FuturePromise};
 
 // Documents and decisions travel by value to the outbox; boxing would buy nothing.
@@ -80,6 +81,44 @@ pub enum Output {
         subject: String,
         reason: String,
     },
+    /// An RMA was accepted: its lines may come back to `node_id` (any node when `None`).
+    ReturnAuthorized {
+        rma_number: String,
+        order_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node_id: Option<String>,
+        lines: Vec<ReturnedLine>,
+    },
+    /// Returned goods arrived at a node.
+    ReturnReceived {
+        rma_number: String,
+        order_id: String,
+        node_id: String,
+        lines: Vec<ReturnedLine>,
+    },
+    /// The refund signal for what came back.
+    RefundRequested {
+        rma_number: String,
+        order_id: String,
+        lines: Vec<RefundLine>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnedLine {
+    pub line_id: String,
+    pub sku: Arc<str>,
+    pub quantity: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<Disposition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefundLine {
+    pub line_id: String,
+    pub quantity: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Money>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,6 +165,9 @@ impl Output {
             Output::InventoryUpdated { .. } => "inventory.updated",
             Output::InventoryShortage { .. } => "inventory.shortage",
             Output::InputRejected { .. } => "input.rejected",
+            Output::ReturnAuthorized { .. } => "return.authorized",
+            Output::ReturnReceived { .. } => "return.received",
+            Output::RefundRequested { .. } => "refund.requested",
         }
     }
 
@@ -137,6 +179,9 @@ impl Output {
             | Output::OrderBackordered { order_id, .. }
             | Output::LineStatusChanged { order_id, .. }
             | Output::OrderStatusChanged { order_id, .. } => order_id.clone(),
+            Output::ReturnAuthorized { rma_number, .. }
+            | Output::ReturnReceived { rma_number, .. }
+            | Output::RefundRequested { rma_number, .. } => rma_number.clone(),
             Output::FulfillmentRequested { request, .. } => request.request_id.clone(),
             Output::PoIssued { po, .. } => po.po_number.clone(),
             Output::InventoryUpdated { node_id, advice_id, .. } => match advice_id {

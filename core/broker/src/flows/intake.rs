@@ -28,6 +28,8 @@ impl Broker {
                 status: LineStatus::Received,
                 quantity: l.quantity,
                 allocations: Vec::new(),
+                return_authorized: Decimal::ZERO,
+                returned: Decimal::ZERO,
                 item: self.ledger.intern(l.item.key().unwrap_or_default()),
                 substitutes: if l.allow_substitution {
                     l.substitutes.iter().filter_map(|s| s.key()).map(|k| self.ledger.intern(k)).collect()

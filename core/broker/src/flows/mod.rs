@@ -4,7 +4,8 @@
 //! - `rebalance`: backorders retried when supply frees up, reservations taken back when
 //!   stock falls below them;
 //! - `supply`: inventory advices, safety stock, replenishment POs, inbound ASNs, receipts;
-//! - `execution`: what nodes report back (855, 856, 945) and carriers (214).
+//! - `execution`: what nodes report back (855, 856, 945) and carriers (214);
+//! - `returns`: RMAs, returned goods by disposition, refunds.
 //!
 //! This file holds what they share: the status journal and the documents sent to nodes.
 
@@ -12,7 +13,10 @@ mod changes;
 mod execution;
 mod intake;
 mod rebalance;
+mod returns;
 mod supply;
+
+pub(crate) use returns::Rma;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use crossdock_model::{
