@@ -44,6 +44,8 @@ pub enum Input {
         sku: String,
         quantity: Decimal,
     },
+    /// Check model stock (the rule set's `replenishment`): order up to max what fell below min.
+    Replenish,
     /// A return authorisation (RMA) against shipped lines of an order.
     Return(Return),
     /// Returned goods arrived at a node (any node: buy anywhere, return anywhere).
@@ -70,6 +72,7 @@ impl Input {
             Input::Status(_) => "status",
             Input::Receipt(_) => "receipt",
             Input::SafetyStock { .. } => "safety_stock",
+            Input::Replenish => "replenish",
             Input::Return(_) => "return",
             Input::ReturnReceived { .. } => "return_received",
         }

@@ -64,6 +64,8 @@ pub struct Broker {
     inbound: BTreeMap<String, InboundPo>,
     /// Return authorisations by RMA number.
     returns: BTreeMap<String, Rma>,
+    /// Replenishment POs and transfers issued so far (numbers the next one).
+    replenishments: u32,
     /// Orders touched while handling the current input, with their statuses before it.
     journal: Vec<Touched>,
 }
@@ -92,6 +94,7 @@ impl Broker {
             book: OrderBook::default(),
             inbound: BTreeMap::new(),
             returns: BTreeMap::new(),
+            replenishments: 0,
             journal: Vec::new(),
             network,
             rules,
@@ -121,6 +124,7 @@ impl Broker {
             Input::Status(status) => self.shipment_status(status, &mut out),
             Input::Receipt(receipt) => self.receipt(receipt, now, &mut out),
             Input::SafetyStock { node_id, sku, quantity } => self.safety_stock(&node_id, &sku, quantity, now, &mut out),
+            Input::Replenish => self.replenish(now, &mut out),
             Input::Return(rma) => self.authorize_return(rma, &mut out),
             Input::ReturnReceived { rma_number, node_id, lines } => {
                 self.return_received(&rma_number, &node_id, &lines, now, &mut out)

@@ -5,7 +5,8 @@
 //!   stock falls below them;
 //! - `supply`: inventory advices, safety stock, replenishment POs, inbound ASNs, receipts;
 //! - `execution`: what nodes report back (855, 856, 945) and carriers (214);
-//! - `returns`: RMAs, returned goods by disposition, refunds.
+//! - `returns`: RMAs, returned goods by disposition, refunds;
+//! - `replenish`: model stock, replenishment POs and transfers.
 //!
 //! This file holds what they share: the status journal and the documents sent to nodes.
 
@@ -13,6 +14,7 @@ mod changes;
 mod execution;
 mod intake;
 mod rebalance;
+mod replenish;
 mod returns;
 mod supply;
 

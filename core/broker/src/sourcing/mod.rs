@@ -34,7 +34,7 @@ pub use self::explain::{
     LineOutcome, Scores, Verdict,
 };
 pub use self::rates::{RateEstimator, RateRequest, RateTable};
-pub use self::rules::{Criterion, RuleError, RuleSet};
+pub use self::rules::{Criterion, Replenishment, RuleError, RuleSet};
 use crate::geo::UnitVec;
 use crate::ids::{ItemIdx, NodeIdx};
 use crate::inventory::{Ledger, SupplyType};

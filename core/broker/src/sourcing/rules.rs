@@ -42,6 +42,25 @@ pub struct RuleSet {
     pub rates: Vec<RateBand>,
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelRules>,
+    /// Model stock per node and item, checked by `Input::Replenish`.
+    #[serde(default)]
+    pub replenishment: Vec<Replenishment>,
+}
+
+/// When a node's projected ATP of an item falls below `min`, order up to `max`: a PO to
+/// the cheapest supplier stocking it (`supplier` pins one), or a transfer from one of our
+/// nodes with stock above its own `max` (`transfer_from` pins one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replenishment {
+    pub node_id: String,
+    pub sku: String,
+    pub min: Decimal,
+    pub max: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_from: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
