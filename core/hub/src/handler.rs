@@ -189,10 +189,8 @@ impl BrokerHandler {
             Document::ShipNotice(notice) => Some(Input::ShipNotice(notice)),
             Document::FulfillmentUpdate(update) => Some(Input::Fulfillment(update)),
             Document::ShipmentStatus(status) => Some(Input::Status(status)),
-            Document::Invoice(_)
-            | Document::FunctionalAck(_)
-            | Document::FulfillmentRequest(_)
-            | Document::Return(_) => None,
+            Document::Return(rma) => Some(Input::Return(rma)),
+            Document::Invoice(_) | Document::FunctionalAck(_) | Document::FulfillmentRequest(_) => None,
         };
         Ok((input, Some(doc)))
     }
