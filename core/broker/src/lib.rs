@@ -48,7 +48,7 @@ use crate::atp::AtpView;
 use crate::flows::{InboundPo, Rma};
 use crate::inventory::SafetyDefaults;
 use crate::network::DailyCapacity;
-use crate::sourcing::{Eligibility, Sourcer};
+use crate::sourcing::{Eligibility, Scratch, Sourcer};
 
 /// The broker's whole state: network, ledger, rules and order book.
 #[derive(Debug)]
@@ -68,6 +68,8 @@ pub struct Broker {
     replenishments: u32,
     /// Orders touched while handling the current input, with their statuses before it.
     journal: Vec<Touched>,
+    /// Sourcing's working memory, reused by every decision (holds nothing between them).
+    scratch: Scratch,
 }
 
 #[derive(Debug)]
@@ -96,6 +98,7 @@ impl Broker {
             returns: BTreeMap::new(),
             replenishments: 0,
             journal: Vec::new(),
+            scratch: Scratch::default(),
             network,
             rules,
         }

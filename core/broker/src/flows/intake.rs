@@ -127,7 +127,10 @@ impl Broker {
             lines,
             nodes_in_use: Vec::new(),
         };
-        Ok(self.sourcer(now).plan(&demand).decision)
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let plan = self.sourcer(now).plan(&demand, &mut scratch);
+        self.scratch = scratch;
+        Ok(plan.decision)
     }
 
     fn pickup_node(&self, fulfillment: &Fulfillment) -> Option<NodeIdx> {
@@ -163,6 +166,7 @@ impl Broker {
         for &(_, node, item, quantity, _) in &previous {
             self.ledger.unclaim(node, item, quantity);
         }
+        let mut scratch = std::mem::take(&mut self.scratch);
         let plan = {
             let order = self.book.at(idx);
             let so = &order.order;
@@ -188,10 +192,12 @@ impl Broker {
                 nodes_in_use: shipping_nodes(order),
             };
             if demand.lines.is_empty() {
+                self.scratch = scratch;
                 return;
             }
-            self.sourcer(now).plan(&demand)
+            self.sourcer(now).plan(&demand, &mut scratch)
         };
+        self.scratch = scratch;
         let repeats = plan.picks.len() == previous.len()
             && plan.picks.iter().zip(&previous).all(|(p, q)| (p.line, p.node, p.item, p.quantity, p.eta) == *q);
         self.commit(idx, plan, now, quiet && repeats, out);

@@ -56,48 +56,90 @@ const CAPACITY: usize = 3;
 const DEPTH: usize = 4;
 const PRIORITY: usize = 5;
 
+/// Working memory for judging, kept by the broker and reused by every decision, so that
+/// judging a line allocates only the candidate list it returns.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    /// Candidates in node order, before ranking.
+    cands: Vec<Candidate>,
+    /// Per candidate: its primary sort key and its index in `cands`.
+    order: Vec<(u64, u32)>,
+    /// Per candidate: the rest of its ranking key (tie-break scores, node id rank), read
+    /// only when two totals are equal.
+    ties: Vec<Ties>,
+    /// Distance from this decision's ship-to to each node, memoised: `(decision, km)`.
+    km: Vec<(u32, f64)>,
+    /// Numbers the decisions, to tell this decision's memo entries from older ones.
+    decision: u32,
+    /// Consolidation's tally per node: `(round, lines it fills, summed score)`.
+    pub(super) tally: Vec<(u32, u32, f64)>,
+    pub(super) touched: Vec<u32>,
+    pub(super) round: u32,
+}
+
+impl Scratch {
+    /// Starts a new decision for a network of `nodes` nodes.
+    pub(super) fn begin(&mut self, nodes: usize) {
+        if self.km.len() != nodes {
+            self.km = vec![(0, 0.0); nodes];
+            self.tally = vec![(0, 0, 0.0); nodes];
+            self.decision = 0;
+            self.round = 0;
+        }
+        self.decision = self.decision.wrapping_add(1);
+        if self.decision == 0 {
+            self.km.iter_mut().for_each(|k| k.0 = 0);
+            self.decision = 1;
+        }
+    }
+}
+
+/// Tie-break scores (negated, quantised) in tie-break order, then the node's id rank.
+type Ties = [i32; 7];
+
+/// Sort key of a removed candidate: after every ranked one, in node (input) order.
+const REMOVED: u64 = 1 << 40;
+
 impl Sourcer<'_> {
     /// Every stocking node of `item` (or only the pickup store), judged and ranked:
     /// ranked candidates first, best first; removed ones after, in node order.
     pub(super) fn evaluate(
         &self,
         ctx: &OrderCtx<'_>,
+        scratch: &mut Scratch,
         item: ItemIdx,
         quantity: Decimal,
         pickup: Option<NodeIdx>,
         avoid: &[NodeIdx],
     ) -> Vec<Candidate> {
         let quantity_f = to_f64(quantity);
-        let (mut cands, keys) = match pickup {
+        scratch.cands.clear();
+        scratch.order.clear();
+        scratch.ties.clear();
+        match pickup {
             Some(store) => {
                 let position = self.ledger.position(store, item);
                 let free = position.map_or(Decimal::ZERO, Position::free_now);
-                let (c, key) = self.judge(ctx, store, free, || position, quantity, quantity_f, true, avoid);
-                (vec![c], vec![(key, 0)])
+                self.judge(ctx, scratch, store, free, || position, quantity, quantity_f, true, avoid);
             }
             None => {
                 let slots = self.ledger.slots(item);
-                let mut cands = Vec::with_capacity(slots.len());
-                let mut keys = Vec::with_capacity(slots.len());
                 for (i, slot) in slots.iter().enumerate() {
                     let position = || self.ledger.stocking(item).get(i);
-                    let (c, key) = self.judge(ctx, slot.node, slot.free, position, quantity, quantity_f, false, avoid);
-                    cands.push(c);
-                    keys.push((key, i));
+                    self.judge(ctx, scratch, slot.node, slot.free, position, quantity, quantity_f, false, avoid);
                 }
-                (cands, keys)
             }
-        };
-        rank(&mut cands, keys);
-        cands
+        }
+        rank(scratch)
     }
 
     /// `position` is only read for supplier feeds (their age), so that the loop over an
-    /// item's nodes reads slots, not whole positions.
+    /// item's nodes reads slots, not whole positions. Pushes the candidate and its keys.
     #[allow(clippy::too_many_arguments)]
     fn judge<'p>(
         &self,
         ctx: &OrderCtx<'_>,
+        scratch: &mut Scratch,
         node: NodeIdx,
         mut free: Decimal,
         position: impl FnOnce() -> Option<&'p Position>,
@@ -105,12 +147,15 @@ impl Sourcer<'_> {
         quantity_f: f64,
         pickup: bool,
         avoid: &[NodeIdx],
-    ) -> (Candidate, Key) {
+    ) {
         let facts = self.network.facts(node);
         let mut work = Work::default();
-        let removed = |rule, free, work: Work| {
+        let at = scratch.cands.len() as u32;
+        let removed = |scratch: &mut Scratch, rule, free, work: Work| {
             let c = Candidate { node: node.0, kind: facts.kind, free, verdict: Verdict::Removed { rule }, work };
-            (c, [1, node.0 as i32, 0, 0, 0, 0, 0, 0, 0])
+            scratch.cands.push(c);
+            scratch.order.push((REMOVED | u64::from(at), at));
+            scratch.ties.push([0; 7]);
         };
         let static_rule = if pickup {
             (!facts.can(Capability::Pickup)).then_some(Exclusion::MissingCapability { capability: Capability::Pickup })
@@ -118,7 +163,7 @@ impl Sourcer<'_> {
             self.eligibility.ship(ctx.channel, node)
         };
         if let Some(rule) = static_rule.or_else(|| avoid.contains(&node).then_some(Exclusion::RejectedLine)) {
-            return removed(rule, free, work);
+            return removed(scratch, rule, free, work);
         }
         let mut stale = false;
         let inv = &self.rules.inventory;
@@ -130,19 +175,29 @@ impl Sourcer<'_> {
                 stale = true;
                 free = (free * inv.stale_supplier_factor).floor();
                 if free <= Decimal::ZERO {
-                    return removed(Exclusion::StaleFeed { age_hours, max_hours: max }, free, work);
+                    return removed(scratch, Exclusion::StaleFeed { age_hours, max_hours: max }, free, work);
                 }
             }
         }
         let capacity_left = self.capacity.left(facts, node);
         if capacity_left == Some(0) && !ctx.in_use.contains(&node) {
-            return removed(Exclusion::NoCapacity, free, work);
+            return removed(scratch, Exclusion::NoCapacity, free, work);
         }
         let criteria = &self.rules.criteria;
-        let km = if pickup { None } else { ctx.ship_to.zip(facts.at).map(|(a, b)| a.distance_km(b)) };
+        let km = match (pickup, ctx.ship_to, facts.at) {
+            (false, Some(to), Some(from)) => {
+                // Lines of one order share their ship-to, and often their nodes (the DCs).
+                let memo = &mut scratch.km[node.at()];
+                if memo.0 != scratch.decision {
+                    *memo = (scratch.decision, to.distance_km(from));
+                }
+                Some(memo.1)
+            }
+            _ => None,
+        };
         if let (Some(km), Some(max_km)) = (km, criteria.distance.max_km) {
             if km > max_km {
-                return removed(Exclusion::TooFar { km: km.round(), max_km }, free, work);
+                return removed(scratch, Exclusion::TooFar { km: km.round(), max_km }, free, work);
             }
         }
         let promise = &self.rules.promise;
@@ -152,10 +207,10 @@ impl Sourcer<'_> {
         work.days = work.ship_lag + if pickup { 0 } else { self.rules.transit_days(km) };
         let late = work.days.saturating_sub(ctx.allowed_days);
         if late > 0 && criteria.promise.strict && !pickup {
-            return removed(Exclusion::LatePromise { days: work.days, allowed: ctx.allowed_days }, free, work);
+            return removed(scratch, Exclusion::LatePromise { days: work.days, allowed: ctx.allowed_days }, free, work);
         }
         if free.is_zero() || free.is_sign_negative() {
-            return removed(Exclusion::NoStock, free, work);
+            return removed(scratch, Exclusion::NoStock, free, work);
         }
         let shipping = if pickup {
             Some(Decimal::ZERO)
@@ -165,10 +220,12 @@ impl Sourcer<'_> {
             self.rates.estimate(&request)
         };
         let Some(shipping) = shipping else {
-            return removed(Exclusion::NoRate, free, work);
+            return removed(scratch, Exclusion::NoRate, free, work);
         };
         let cost = facts.handling_cost + shipping;
         let free_f = to_f64(free);
+        // Scores are 0..1 and only rank candidates (they are not money), so f64 is right
+        // for them; money (cost) and quantities (free) stay decimal in the record.
         let mut s = [0.0; 6];
         s[DISTANCE] = match (pickup, km) {
             (true, _) => 1.0,
@@ -184,12 +241,11 @@ impl Sourcer<'_> {
         s[DEPTH] = if free_f >= quantity_f { 1.0 - quantity_f / free_f } else { 0.0 };
         s[PRIORITY] = facts.priority_score;
         work.total = s.iter().zip(&ctx.weights).map(|(s, w)| s * w).sum::<f64>();
-        let mut key: Key = [0; 9];
-        key[1] = -quantize(work.total);
+        let mut ties: Ties = [0; 7];
         for (k, &criterion) in ctx.tie_break.iter().enumerate() {
-            key[2 + k] = -quantize(s[criterion]);
+            ties[k] = -quantize(s[criterion]);
         }
-        key[8] = facts.id_rank as i32;
+        ties[6] = facts.id_rank as i32;
         let c = Candidate {
             node: node.0,
             kind: facts.kind,
@@ -209,28 +265,34 @@ impl Sourcer<'_> {
             },
             work,
         };
-        (c, key)
+        scratch.cands.push(c);
+        // Best total first: the quantised total (0..=1e9, never negative) subtracted from
+        // a bound keeps "higher is better" an ascending integer below REMOVED.
+        scratch.order.push(((i32::MAX - quantize(work.total)) as u64, at));
+        scratch.ties.push(ties);
     }
 }
 
-/// Orders candidates by their keys and numbers the ranked ones. Sorts the small keys,
-/// then puts each candidate in its place with swaps: position `i` takes the one that was
-/// at `keys[i].1`, found by following the swaps already made.
-fn rank(cands: &mut [Candidate], mut keys: Vec<(Key, usize)>) {
-    keys.sort_unstable();
-    for i in 0..cands.len() {
-        let mut from = keys[i].1;
-        while from < i {
-            from = keys[from].1;
+/// Orders the judged candidates and numbers the ranked ones: ranked first by total, then
+/// the tie-break scores (only read when totals are equal), then node id order; removed
+/// ones after, in node order. Returns them in that order (one copy of each).
+fn rank(scratch: &mut Scratch) -> Vec<Candidate> {
+    let Scratch { cands, order, ties, .. } = scratch;
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| if a.0 < REMOVED { ties[a.1 as usize].cmp(&ties[b.1 as usize]) } else { a.1.cmp(&b.1) })
+    });
+    let mut ranked = Vec::with_capacity(cands.len());
+    for (i, &(key, at)) in order.iter().enumerate() {
+        let mut c = cands[at as usize];
+        if key < REMOVED {
+            if let Verdict::Ranked { rank, .. } = &mut c.verdict {
+                *rank = i as u32 + 1;
+            }
         }
-        cands.swap(i, from);
+        ranked.push(c);
     }
-    for (i, c) in cands.iter_mut().enumerate() {
-        match &mut c.verdict {
-            Verdict::Ranked { rank, .. } => *rank = i as u32 + 1,
-            Verdict::Removed { .. } => break,
-        }
-    }
+    ranked
 }
 
 /// Decimal to f64 for scoring, fast for the everyday case (mantissa within i64).
@@ -245,11 +307,8 @@ pub(super) fn to_f64(d: Decimal) -> f64 {
     }
 }
 
-/// Ranking key: ranked candidates (0) before removed ones (1); then, best first, the
-/// total and the tie-break scores quantised to 1e-9 (so that a replay on another machine
-/// ranks the same, whatever its last-bit libm differences); then node id order.
-type Key = [i32; 9];
-
+/// Ranking compares the total and the tie-break scores quantised to 1e-9 (so that a replay
+/// on another machine ranks the same, whatever its last-bit libm differences).
 /// Scores are 0..1: truncating after adding a half rounds them (and needs no libm call).
 fn quantize(x: f64) -> i32 {
     (x * 1e9 + 0.5) as i32

@@ -28,6 +28,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 
 use self::candidates::OrderCtx;
+pub(crate) use self::candidates::Scratch;
 pub(crate) use self::eligibility::Eligibility;
 pub use self::explain::{
     Allocated, Attempt, BackorderReason, Candidate, Decision, Exclusion, Facts, FuturePromise, LineDecision,
@@ -143,7 +144,8 @@ impl LineWork<'_> {
 }
 
 impl Sourcer<'_> {
-    pub fn plan(&self, demand: &Demand<'_>) -> Plan {
+    pub fn plan(&self, demand: &Demand<'_>, scratch: &mut Scratch) -> Plan {
+        scratch.begin(self.network.len());
         let (service, allowed_days) = self.rules.service_days(demand.service_level);
         let (weights, tie_break, per_cost, per_km) = OrderCtx::criteria(self.rules);
         let ctx = OrderCtx {
@@ -167,7 +169,7 @@ impl Sourcer<'_> {
             .iter()
             .map(|d| LineWork {
                 demand: d,
-                attempts: vec![(d.item, false, self.evaluate(&ctx, d.item, d.quantity, d.pickup, &d.avoid))],
+                attempts: vec![(d.item, false, self.evaluate(&ctx, scratch, d.item, d.quantity, d.pickup, &d.avoid))],
                 parts: Vec::new(),
                 why: None,
                 future: None,
@@ -178,7 +180,7 @@ impl Sourcer<'_> {
             fill_whole(w, 0, &mut t);
         }
         if policy.consolidate {
-            consolidate(self.network, &mut work, &mut t);
+            consolidate(self.network, &mut work, &mut t, scratch);
         } else {
             for w in work.iter_mut().filter(|w| w.ships()) {
                 fill_whole(w, 0, &mut t);
@@ -192,7 +194,7 @@ impl Sourcer<'_> {
         for w in work.iter_mut().filter(|w| w.open()) {
             w.why = Some(self.why_open(w, &t));
             if policy.substitution && !w.demand.substitutes.is_empty() {
-                self.substitute(&ctx, w, &mut t);
+                self.substitute(&ctx, scratch, w, &mut t);
             }
         }
         if policy.ship_complete && work.iter().any(LineWork::open) {
@@ -224,9 +226,9 @@ impl Sourcer<'_> {
         }
     }
 
-    fn substitute(&self, ctx: &OrderCtx<'_>, w: &mut LineWork<'_>, t: &mut Tentative) {
+    fn substitute(&self, ctx: &OrderCtx<'_>, scratch: &mut Scratch, w: &mut LineWork<'_>, t: &mut Tentative) {
         for &item in &w.demand.substitutes {
-            let cands = self.evaluate(ctx, item, w.demand.quantity, w.demand.pickup, &w.demand.avoid);
+            let cands = self.evaluate(ctx, scratch, item, w.demand.quantity, w.demand.pickup, &w.demand.avoid);
             w.attempts.push((item, true, cands));
             let attempt = w.attempts.len() - 1;
             if fill_whole(w, attempt, t)
@@ -396,9 +398,9 @@ fn fill_split(w: &mut LineWork<'_>, attempt: usize, t: &mut Tentative) -> bool {
 }
 
 /// Greedy consolidation: repeatedly pick the node that fills the most open lines whole
-/// (then the best summed score, then node id), until no node fills another line.
-fn consolidate(network: &Network, work: &mut [LineWork<'_>], t: &mut Tentative) {
-    let mut tally: Vec<(NodeIdx, f64)> = Vec::new();
+/// (then the best summed score, then node id), until no node fills another line. Tallies
+/// per node in the scratch arrays (indexed by node, no sorting, no allocation).
+fn consolidate(network: &Network, work: &mut [LineWork<'_>], t: &mut Tentative, scratch: &mut Scratch) {
     loop {
         let mut open = work.iter_mut().filter(|w| w.open() && w.ships());
         match (open.next(), open.next()) {
@@ -410,26 +412,35 @@ fn consolidate(network: &Network, work: &mut [LineWork<'_>], t: &mut Tentative) 
             }
             _ => {}
         }
-        tally.clear();
+        scratch.round = scratch.round.wrapping_add(1);
+        if scratch.round == 0 {
+            scratch.tally.iter_mut().for_each(|e| e.0 = 0);
+            scratch.round = 1;
+        }
+        let round = scratch.round;
+        scratch.touched.clear();
         for w in work.iter().filter(|w| w.open() && w.ships()) {
             let (item, _, cands) = &w.attempts[0];
             for c in cands.iter().filter(|c| c.is_ranked()) {
                 if t.left(c, *item) >= w.demand.quantity && t.can_use(c.node()) {
-                    tally.push((c.node(), c.work.total));
+                    let e = &mut scratch.tally[c.node as usize];
+                    if e.0 != round {
+                        *e = (round, 0, 0.0);
+                        scratch.touched.push(c.node);
+                    }
+                    // Lines in order: the sum is the same on every replay.
+                    e.1 += 1;
+                    e.2 += c.work.total;
                 }
             }
         }
-        tally.sort_unstable_by_key(|e| e.0);
         let q = |x: f64| (x * 1e9 + 0.5) as i64;
-        let best = tally
-            .chunk_by(|a, b| a.0 == b.0)
-            .map(|run| {
-                (
-                    run.len(),
-                    q(run.iter().map(|e| e.1).sum()),
-                    std::cmp::Reverse(network.facts(run[0].0).id_rank),
-                    run[0].0,
-                )
+        let best = scratch
+            .touched
+            .iter()
+            .map(|&n| {
+                let (_, lines, total) = scratch.tally[n as usize];
+                (lines, q(total), std::cmp::Reverse(network.facts(NodeIdx(n)).id_rank), NodeIdx(n))
             })
             .max();
         let Some((_, _, _, node)) = best else { return };
