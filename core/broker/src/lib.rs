@@ -68,6 +68,8 @@ pub struct Broker {
     replenishments: u32,
     /// Orders touched while handling the current input, with their statuses before it.
     journal: Vec<Touched>,
+    /// `rules.label()`, cited by every decision.
+    label: String,
     /// Sourcing's working memory, reused by every decision (holds nothing between them).
     scratch: Scratch,
 }
@@ -99,6 +101,7 @@ impl Broker {
             replenishments: 0,
             journal: Vec::new(),
             scratch: Scratch::default(),
+            label: rules.label(),
             network,
             rules,
         }
@@ -112,7 +115,8 @@ impl Broker {
 
     /// Handles one input. Deterministic; bad input yields [`Output::InputRejected`].
     pub fn handle(&mut self, input: Input, now: DateTime<FixedOffset>) -> Vec<Output> {
-        let mut out = Vec::new();
+        // An order yields a dozen outputs or so: room for them up front (no regrowth).
+        let mut out = Vec::with_capacity(16);
         self.capacity.roll(now.date_naive());
         match input {
             Input::Advice(advice) => self.advice(advice, now, &mut out),
@@ -226,6 +230,7 @@ impl Broker {
             eligibility: &self.eligibility,
             rates: self.rates.as_ref(),
             capacity: &self.capacity,
+            label: &self.label,
             now,
         }
     }

@@ -263,15 +263,19 @@ impl OrderRecord {
 /// Sort key: the most entitled order first.
 pub(crate) type Entitlement = (std::cmp::Reverse<i64>, DateTime<FixedOffset>, u32);
 
+/// The maps below are lookups only (nothing observable iterates them): the fast Fx hash
+/// is enough, ids being our own and our partners'.
+type FxBuild = std::hash::BuildHasherDefault<crate::ids::FxHasher>;
+
 /// All orders, with the indexes the inbound documents need.
 #[derive(Debug, Clone, Default)]
 pub struct OrderBook {
     orders: Vec<OrderRecord>,
-    by_id: HashMap<String, u32>,
+    by_id: HashMap<String, u32, FxBuild>,
     /// Fulfilment request and drop-ship PO numbers to their order.
-    pub(crate) documents: HashMap<String, u32>,
+    pub(crate) documents: HashMap<String, u32, FxBuild>,
     /// Shipment ids and tracking numbers to the orders they carry.
-    pub(crate) shipments: HashMap<String, Vec<u32>>,
+    pub(crate) shipments: HashMap<String, Vec<u32>, FxBuild>,
     /// Orders with backordered lines, most entitled first.
     pub(crate) waiting: BTreeSet<(Entitlement, u32)>,
 }

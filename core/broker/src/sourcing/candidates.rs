@@ -62,17 +62,23 @@ const PRIORITY: usize = 5;
 pub(crate) struct Scratch {
     /// Candidates in node order, before ranking.
     cands: Vec<Candidate>,
-    /// Per candidate: its primary sort key and its index in `cands`.
+    /// Per ranked candidate: its primary sort key (the total, best first) and its index
+    /// in `cands`.
     order: Vec<(u64, u32)>,
-    /// Per candidate: the rest of its ranking key (tie-break scores, node id rank), read
-    /// only when two totals are equal.
+    /// Per candidate (by index in `cands`): the rest of its ranking key (tie-break
+    /// scores, node id rank), read only when two totals are equal.
     ties: Vec<Ties>,
+    /// Removed candidates' indexes in `cands` (node order).
+    removed: Vec<u32>,
     /// Distance from this decision's ship-to to each node, memoised: `(decision, km)`.
     km: Vec<(u32, f64)>,
     /// Numbers the decisions, to tell this decision's memo entries from older ones.
     decision: u32,
     /// Consolidation's tally per node: `(round, lines it fills, summed score)`.
     pub(super) tally: Vec<(u32, u32, f64)>,
+    /// This line's costs (handling plus shipping) by the estimator's share key and the
+    /// node's handling cost (as stored): `None` when there is no rate.
+    costs: Vec<(u32, [u8; 16], Option<Decimal>)>,
     pub(super) touched: Vec<u32>,
     pub(super) round: u32,
 }
@@ -97,9 +103,6 @@ impl Scratch {
 /// Tie-break scores (negated, quantised) in tie-break order, then the node's id rank.
 type Ties = [i32; 7];
 
-/// Sort key of a removed candidate: after every ranked one, in node (input) order.
-const REMOVED: u64 = 1 << 40;
-
 impl Sourcer<'_> {
     /// Every stocking node of `item` (or only the pickup store), judged and ranked:
     /// ranked candidates first, best first; removed ones after, in node order.
@@ -116,6 +119,8 @@ impl Sourcer<'_> {
         scratch.cands.clear();
         scratch.order.clear();
         scratch.ties.clear();
+        scratch.removed.clear();
+        scratch.costs.clear();
         match pickup {
             Some(store) => {
                 let position = self.ledger.position(store, item);
@@ -154,7 +159,7 @@ impl Sourcer<'_> {
         let removed = |scratch: &mut Scratch, rule, free, work: Work| {
             let c = Candidate { node: node.0, kind: facts.kind, free, verdict: Verdict::Removed { rule }, work };
             scratch.cands.push(c);
-            scratch.order.push((REMOVED | u64::from(at), at));
+            scratch.removed.push(at);
             scratch.ties.push([0; 7]);
         };
         let static_rule = if pickup {
@@ -212,17 +217,31 @@ impl Sourcer<'_> {
         if free.is_zero() || free.is_sign_negative() {
             return removed(scratch, Exclusion::NoStock, free, work);
         }
-        let shipping = if pickup {
-            Some(Decimal::ZERO)
+        let cost = if pickup {
+            Some(facts.handling_cost + Decimal::ZERO)
         } else {
             let request =
                 RateRequest { from: self.network.node(node), distance_km: km, quantity, service_level: ctx.service };
-            self.rates.estimate(&request)
+            // The same quantity and service for every node of the line: nodes in the same
+            // band with the same handling cost cost the same (the very same sum).
+            match self.rates.share_key(&request) {
+                Some(key) => {
+                    let handling = facts.handling_cost.serialize();
+                    match scratch.costs.iter().find(|c| c.0 == key && c.1 == handling) {
+                        Some(c) => c.2,
+                        None => {
+                            let cost = self.rates.estimate(&request).map(|shipping| facts.handling_cost + shipping);
+                            scratch.costs.push((key, handling, cost));
+                            cost
+                        }
+                    }
+                }
+                None => self.rates.estimate(&request).map(|shipping| facts.handling_cost + shipping),
+            }
         };
-        let Some(shipping) = shipping else {
+        let Some(cost) = cost else {
             return removed(scratch, Exclusion::NoRate, free, work);
         };
-        let cost = facts.handling_cost + shipping;
         let free_f = to_f64(free);
         // Scores are 0..1 and only rank candidates (they are not money), so f64 is right
         // for them; money (cost) and quantities (free) stay decimal in the record.
@@ -267,7 +286,7 @@ impl Sourcer<'_> {
         };
         scratch.cands.push(c);
         // Best total first: the quantised total (0..=1e9, never negative) subtracted from
-        // a bound keeps "higher is better" an ascending integer below REMOVED.
+        // a bound makes "higher is better" an ascending integer.
         scratch.order.push(((i32::MAX - quantize(work.total)) as u64, at));
         scratch.ties.push(ties);
     }
@@ -276,22 +295,31 @@ impl Sourcer<'_> {
 /// Orders the judged candidates and numbers the ranked ones: ranked first by total, then
 /// the tie-break scores (only read when totals are equal), then node id order; removed
 /// ones after, in node order. Returns them in that order (one copy of each).
+///
+/// A line has a few dozen candidates at most, so an insertion sort on the small keys is
+/// the fast sort here; keys are unique (the node id rank ends them), so the order is the
+/// same whatever the algorithm.
 fn rank(scratch: &mut Scratch) -> Vec<Candidate> {
-    let Scratch { cands, order, ties, .. } = scratch;
-    order.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| if a.0 < REMOVED { ties[a.1 as usize].cmp(&ties[b.1 as usize]) } else { a.1.cmp(&b.1) })
-    });
+    let Scratch { cands, order, ties, removed, .. } = scratch;
+    let before = |a: &(u64, u32), b: &(u64, u32)| a.0 < b.0 || (a.0 == b.0 && ties[a.1 as usize] < ties[b.1 as usize]);
+    for i in 1..order.len() {
+        let e = order[i];
+        let mut j = i;
+        while j > 0 && before(&e, &order[j - 1]) {
+            order[j] = order[j - 1];
+            j -= 1;
+        }
+        order[j] = e;
+    }
     let mut ranked = Vec::with_capacity(cands.len());
-    for (i, &(key, at)) in order.iter().enumerate() {
+    for (i, &(_, at)) in order.iter().enumerate() {
         let mut c = cands[at as usize];
-        if key < REMOVED {
-            if let Verdict::Ranked { rank, .. } = &mut c.verdict {
-                *rank = i as u32 + 1;
-            }
+        if let Verdict::Ranked { rank, .. } = &mut c.verdict {
+            *rank = i as u32 + 1;
         }
         ranked.push(c);
     }
+    ranked.extend(removed.iter().map(|&at| cands[at as usize]));
     ranked
 }
 

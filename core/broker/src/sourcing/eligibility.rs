@@ -15,6 +15,9 @@ use crate::network::Network;
 pub(crate) struct Eligibility {
     /// Per node: why it may not fulfil a shipped line, if it may not.
     ship: Vec<Option<Exclusion>>,
+    /// Per node: may fulfil a shipped line (the same as `ship[n].is_none()`, one byte a
+    /// node, so that the candidate loop's check stays in cache).
+    ship_ok: Vec<bool>,
     /// Per channel with rules, per node: the channel's own exclusions.
     channels: BTreeMap<String, Vec<Option<Exclusion>>>,
 }
@@ -22,7 +25,7 @@ pub(crate) struct Eligibility {
 impl Eligibility {
     pub fn compile(network: &Network, rules: &RuleSet) -> Self {
         let e = &rules.eligibility;
-        let ship = network
+        let ship: Vec<Option<Exclusion>> = network
             .nodes()
             .iter()
             .enumerate()
@@ -71,12 +74,17 @@ impl Eligibility {
                 (name.clone(), verdicts)
             })
             .collect();
-        Eligibility { ship, channels }
+        let ship_ok = ship.iter().map(Option::is_none).collect();
+        Eligibility { ship, ship_ok, channels }
     }
 
     /// Why `node` may not ship for this channel (the general rules first).
     pub fn ship(&self, channel: Option<&[Option<Exclusion>]>, node: NodeIdx) -> Option<Exclusion> {
-        self.ship[node.at()].or_else(|| channel.and_then(|c| c[node.at()]))
+        if self.ship_ok[node.at()] {
+            channel.and_then(|c| c[node.at()])
+        } else {
+            self.ship[node.at()]
+        }
     }
 
     pub fn channel(&self, channel: &str) -> Option<&[Option<Exclusion>]> {

@@ -49,6 +49,8 @@ pub(crate) struct Sourcer<'a> {
     pub eligibility: &'a Eligibility,
     pub rates: &'a dyn RateEstimator,
     pub capacity: &'a DailyCapacity,
+    /// `rules.label()`, worked out once.
+    pub label: &'a str,
     pub now: DateTime<FixedOffset>,
 }
 
@@ -163,7 +165,9 @@ impl Sourcer<'_> {
         };
         let policy = &self.rules.policy;
         let budget = if policy.ship_complete { 1 } else { policy.max_splits as usize + 1 };
-        let mut t = Tentative { taken: Vec::new(), used: demand.nodes_in_use.clone(), budget };
+        let mut used = Vec::with_capacity(budget.max(demand.nodes_in_use.len()) + 1);
+        used.extend_from_slice(&demand.nodes_in_use);
+        let mut t = Tentative { taken: Vec::with_capacity(2 * demand.lines.len()), used, budget };
         let mut work: Vec<LineWork<'_>> = demand
             .lines
             .iter()
@@ -340,7 +344,7 @@ impl Sourcer<'_> {
         let decision = Decision {
             order_id: demand.order_id.to_string(),
             decided_at: self.now,
-            rule_set: self.rules.label(),
+            rule_set: self.label.to_string(),
             inventory_version: self.ledger.version(),
             service_level: ctx.service.to_string(),
             service_days: ctx.allowed_days,

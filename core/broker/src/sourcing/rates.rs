@@ -22,6 +22,15 @@ pub struct RateRequest<'a> {
 /// broker replays decisions.
 pub trait RateEstimator: Debug + Send + Sync {
     fn estimate(&self, request: &RateRequest<'_>) -> Option<Decimal>;
+
+    /// Which requests share one estimate: two requests with the same quantity and service
+    /// level whose keys are equal (and not `None`) get the same answer, so sourcing asks
+    /// once per key for a line instead of once per node. `None`, the default: every
+    /// request is asked.
+    fn share_key(&self, request: &RateRequest<'_>) -> Option<u32> {
+        let _ = request;
+        None
+    }
 }
 
 /// The default: `base + per_unit * quantity` by distance band, from the rule set's
@@ -37,13 +46,26 @@ impl RateTable {
     }
 }
 
+impl RateTable {
+    /// The band a request is charged by.
+    fn band(&self, request: &RateRequest<'_>) -> Option<usize> {
+        let last = self.bands.len().checked_sub(1)?;
+        Some(match request.distance_km {
+            Some(km) => self.bands.iter().position(|b| km <= b.max_km).unwrap_or(last),
+            None => last,
+        })
+    }
+}
+
 impl RateEstimator for RateTable {
     fn estimate(&self, request: &RateRequest<'_>) -> Option<Decimal> {
-        let band = match request.distance_km {
-            Some(km) => self.bands.iter().find(|b| km <= b.max_km).or(self.bands.last()),
-            None => self.bands.last(),
-        }?;
+        let band = &self.bands[self.band(request)?];
         Some(band.base + band.per_unit * request.quantity)
+    }
+
+    /// The band: the estimate depends on nothing else but the quantity.
+    fn share_key(&self, request: &RateRequest<'_>) -> Option<u32> {
+        self.band(request).map(|b| b as u32)
     }
 }
 
@@ -78,5 +100,8 @@ mod tests {
         assert_eq!(table.estimate(&ask(Some(5000.0))), Some(dec!(10)));
         assert_eq!(table.estimate(&ask(None)), Some(dec!(10)));
         assert_eq!(RateTable::new(vec![]).estimate(&ask(None)), None);
+        assert_eq!(table.share_key(&ask(Some(50.0))), Some(0));
+        assert_eq!(table.share_key(&ask(Some(5000.0))), table.share_key(&ask(None)));
+        assert_eq!(RateTable::new(vec![]).share_key(&ask(None)), None);
     }
 }
