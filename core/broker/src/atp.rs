@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use crossdock_model::{Geo, NodeKind};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -56,17 +56,24 @@ pub struct Breakdown {
 }
 
 impl Breakdown {
+    /// Adds another breakdown. Zeros (most figures at most nodes) are skipped: adding a
+    /// zero changes neither the sum nor, when its scale is no larger, the sum's scale.
     fn add(&mut self, o: &Breakdown) {
-        self.on_hand += o.on_hand;
-        self.supplier_reported += o.supplier_reported;
-        self.reserved += o.reserved;
-        self.safety_stock += o.safety_stock;
-        self.claimed += o.claimed;
-        self.in_transit += o.in_transit;
-        self.on_order += o.on_order;
-        self.available_now += o.available_now;
+        fn add(sum: &mut Decimal, x: Decimal) {
+            if !x.is_zero() || x.scale() > sum.scale() {
+                *sum += x;
+            }
+        }
+        add(&mut self.on_hand, o.on_hand);
+        add(&mut self.supplier_reported, o.supplier_reported);
+        add(&mut self.reserved, o.reserved);
+        add(&mut self.safety_stock, o.safety_stock);
+        add(&mut self.claimed, o.claimed);
+        add(&mut self.in_transit, o.in_transit);
+        add(&mut self.on_order, o.on_order);
+        add(&mut self.available_now, o.available_now);
         if let Some(by) = o.available_by {
-            *self.available_by.get_or_insert(Decimal::ZERO) += by;
+            add(self.available_by.get_or_insert(Decimal::ZERO), by);
         }
     }
 }
@@ -125,37 +132,55 @@ impl AtpView<'_> {
             None => None,
         };
         let mut total = Breakdown { available_by: q.by.map(|_| Decimal::ZERO), ..Breakdown::default() };
-        // Sort keys worked out once per node: soonest, then nearest, then node id.
-        let mut keyed: Vec<((NaiveDate, f64, u32), NodeAtp)> = match self.ledger.item(&q.sku) {
-            Some(item) => self
-                .ledger
-                .stocking(item)
-                .iter()
-                .map(|p| {
-                    let atp = self.node_atp(p, q, near);
-                    let soon = atp.earliest.map_or(NaiveDate::MAX, |e| e.date);
-                    let far = atp.distance_km.unwrap_or(f64::INFINITY);
-                    ((soon, far, self.network.facts(p.node).id_rank), atp)
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        for (_, n) in &keyed {
-            total.add(&n.breakdown);
+        let mut nodes = Vec::new();
+        if let Some(item) = self.ledger.item(&q.sku) {
+            let positions = self.ledger.stocking(item);
+            let slots = self.ledger.slots(item);
+            // Soonest first (when a quantity is asked), then nearest, then node id: the key
+            // of each node worked out first and packed in one integer, so that the records
+            // are built once, in their place.
+            let today = self.now.date_naive();
+            let mut keyed: Vec<(u128, u32)> = Vec::with_capacity(positions.len());
+            let mut found = Vec::with_capacity(positions.len());
+            for (i, (p, slot)) in positions.iter().zip(slots).enumerate() {
+                let earliest = self.earliest(p, slot.free, q, today);
+                let km = self.distance(p, near);
+                let far = km.unwrap_or(f64::INFINITY);
+                keyed.push((sort_key(earliest.map(|e| e.date), far, self.network.facts(p.node).id_rank), i as u32));
+                found.push((earliest, km));
+            }
+            keyed.sort_unstable();
+            nodes.reserve_exact(keyed.len());
+            for &(_, i) in &keyed {
+                let i = i as usize;
+                let (earliest, km) = found[i];
+                let atp = self.node_atp(&positions[i], slots[i].free, earliest, km, q);
+                // Decimal sums are exact: the order they are added in changes nothing.
+                total.add(&atp.breakdown);
+                nodes.push(atp);
+            }
         }
-        keyed.sort_unstable_by(|(a, _), (b, _)| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
-        let nodes = keyed.into_iter().map(|(_, n)| n).collect();
         Atp { sku: q.sku.clone(), inventory_version: self.ledger.version(), by: q.by, total, nodes }
     }
 
     /// One node's ATP for an item (`None` when the node does not stock it).
     pub fn at(&self, node: NodeIdx, q: &AtpQuery) -> Option<NodeAtp> {
         let item = self.ledger.item(&q.sku)?;
-        let position = self.ledger.position(node, item)?;
-        Some(self.node_atp(position, q, None))
+        let (free, position) = self.ledger.free_at(node, item)?;
+        let earliest = self.earliest(position, free, q, self.now.date_naive());
+        Some(self.node_atp(position, free, earliest, None, q))
     }
 
-    fn node_atp(&self, p: &Position, q: &AtpQuery, near: Option<UnitVec>) -> NodeAtp {
+    /// `free` is the position's `free_now()`, as its ledger slot holds it; `earliest` and
+    /// `distance_km` as [`Self::earliest`] and [`Self::distance`] found them.
+    fn node_atp(
+        &self,
+        p: &Position,
+        free: Decimal,
+        earliest: Option<Earliest>,
+        distance_km: Option<f64>,
+        q: &AtpQuery,
+    ) -> NodeAtp {
         let facts = self.network.facts(p.node);
         let stock = self.ledger.stock_type(p.node);
         let (on_hand, supplier_reported) =
@@ -166,30 +191,83 @@ impl AtpView<'_> {
                 .inventory
                 .supplier_feed_max_age_hours
                 .is_some_and(|max| p.as_of.is_none_or(|t| (self.now - t).num_hours() > i64::from(max)));
+        let (in_transit, on_order) = if p.lots.is_empty() {
+            (Decimal::ZERO, Decimal::ZERO)
+        } else {
+            (p.incoming(SupplyType::InTransit), p.incoming(SupplyType::OnOrder))
+        };
         let breakdown = Breakdown {
             on_hand,
             supplier_reported,
             reserved: p.reserved,
             safety_stock: p.safety_stock,
             claimed: p.claimed,
-            in_transit: p.incoming(SupplyType::InTransit),
-            on_order: p.incoming(SupplyType::OnOrder),
-            available_now: p.free_now(),
-            available_by: q.by.map(|d| p.free_by(d)),
+            in_transit,
+            on_order,
+            available_now: free,
+            available_by: q.by.map(|d| p.free_by_from(free, d)),
         };
-        let today = self.now.date_naive();
         NodeAtp {
             node_id: self.network.name(p.node).clone(),
             kind: facts.kind,
-            distance_km: near.zip(facts.at).map(|(a, b)| (a.distance_km(b) * 10.0).round() / 10.0),
+            distance_km,
             breakdown,
             as_of: p.as_of,
             source: p.source.clone(),
             stale,
-            earliest: q
-                .quantity
-                .and_then(|qty| p.earliest(qty, today, stock))
-                .map(|(date, supply)| Earliest { date, supply }),
+            earliest,
         }
+    }
+
+    /// Distance from `near`, to 100 m.
+    fn distance(&self, p: &Position, near: Option<UnitVec>) -> Option<f64> {
+        near.zip(self.network.facts(p.node).at).map(|(a, b)| (a.distance_km(b) * 10.0).round() / 10.0)
+    }
+
+    fn earliest(&self, p: &Position, free: Decimal, q: &AtpQuery, today: NaiveDate) -> Option<Earliest> {
+        let stock = self.ledger.stock_type(p.node);
+        q.quantity
+            .and_then(|qty| p.earliest_from(free, qty, today, stock))
+            .map(|(date, supply)| Earliest { date, supply })
+    }
+}
+
+/// (soonest date, nearest, node id rank) as one integer with the same order: the date's
+/// day number, the distance's bits made to sort as `f64::total_cmp` does, the rank.
+fn sort_key(date: Option<NaiveDate>, km: f64, id_rank: u32) -> u128 {
+    let day = date.map_or(u32::MAX, |d| (d.num_days_from_ce() as i64 - i64::from(i32::MIN)) as u32);
+    let bits = km.to_bits();
+    let km = if bits >> 63 == 1 { !bits } else { bits | 1 << 63 };
+    (u128::from(day) << 96) | (u128::from(km) << 32) | u128::from(id_rank)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_packed_key_sorts_as_soonest_then_nearest_then_id() {
+        let day = |d| NaiveDate::from_ymd_opt(2024, 6, d);
+        let keys = [
+            (day(3), 10.5, 7),
+            (day(3), 10.5, 2),
+            (day(3), 0.0, 9),
+            (day(3), f64::INFINITY, 0),
+            (day(4), 1.0, 1),
+            (day(2), 3000.0, 5),
+            (None, 0.0, 3),
+            (None, f64::INFINITY, 1),
+            (day(3), 250.25, 4),
+        ];
+        let mut expected = keys.to_vec();
+        expected.sort_by(|a, b| {
+            a.0.unwrap_or(NaiveDate::MAX)
+                .cmp(&b.0.unwrap_or(NaiveDate::MAX))
+                .then(a.1.total_cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
+        let mut packed = keys.to_vec();
+        packed.sort_by_key(|k| sort_key(k.0, k.1, k.2));
+        assert_eq!(packed, expected);
     }
 }

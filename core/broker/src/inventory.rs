@@ -109,21 +109,45 @@ impl Position {
 
     /// Free stock now plus supply arriving by `date`, minus what backorders already hold.
     pub fn free_by(&self, date: NaiveDate) -> Decimal {
+        self.free_by_from(self.free_now(), date)
+    }
+
+    /// The same, given `free_now()` (which the ledger's slot already holds).
+    pub(crate) fn free_by_from(&self, free_now: Decimal, date: NaiveDate) -> Decimal {
+        // Nothing arriving, nothing claimed: the sum below would be `free_now` itself
+        // (same figure, same scale), so skip the decimal arithmetic.
+        if self.lots.is_empty() && self.claimed.is_zero() && self.claimed.scale() <= free_now.scale() {
+            return free_now;
+        }
         let arriving: Decimal =
             self.lots.iter().filter(|l| l.eta.is_some_and(|eta| eta <= date)).map(|l| l.quantity).sum();
-        (self.free_now() + arriving - self.claimed).max(Decimal::ZERO)
+        (free_now + arriving - self.claimed).max(Decimal::ZERO)
     }
 
     /// The first date `quantity` can be promised here, and from which supply: today from
     /// stock, else the ETA of the lot that makes it enough. Lots without an ETA promise
     /// nothing.
     pub fn earliest(&self, quantity: Decimal, today: NaiveDate, stock: SupplyType) -> Option<(NaiveDate, SupplyType)> {
-        if self.free_now() >= quantity {
+        self.earliest_from(self.free_now(), quantity, today, stock)
+    }
+
+    /// The same, given `free_now()` (which the ledger's slot already holds).
+    pub(crate) fn earliest_from(
+        &self,
+        free_now: Decimal,
+        quantity: Decimal,
+        today: NaiveDate,
+        stock: SupplyType,
+    ) -> Option<(NaiveDate, SupplyType)> {
+        if free_now >= quantity {
             return Some((today, stock));
+        }
+        if self.lots.is_empty() {
+            return None;
         }
         let mut lots: Vec<&Lot> = self.lots.iter().filter(|l| l.eta.is_some()).collect();
         lots.sort_by_key(|l| l.eta);
-        let mut enough = self.free_now() - self.claimed;
+        let mut enough = free_now - self.claimed;
         for lot in lots {
             enough += lot.quantity;
             if enough >= quantity {
@@ -234,6 +258,12 @@ impl Ledger {
     /// The same, as slots (node and free stock only).
     pub(crate) fn slots(&self, item: ItemIdx) -> &[Slot] {
         &self.stock[item.at()].slots
+    }
+
+    /// The free stock of a position found by `position` (its slot's copy of `free_now`).
+    pub(crate) fn free_at(&self, node: NodeIdx, item: ItemIdx) -> Option<(Decimal, &Position)> {
+        let at = &self.stock[item.at()];
+        at.slots.binary_search_by_key(&node, |s| s.node).ok().map(|i| (at.slots[i].free, &at.positions[i]))
     }
 
     pub fn position(&self, node: NodeIdx, item: ItemIdx) -> Option<&Position> {
