@@ -20,6 +20,11 @@ use crossdock_model::{
 };
 use rust_decimal::Decimal;
 
+/// The allocator the product runs with (`crossdock`, core/cli/src/main.rs), so that the
+/// figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NODES: usize = 2_000;
 const DCS: usize = 8;
 const THREEPLS: usize = 12;

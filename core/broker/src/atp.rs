@@ -55,25 +55,115 @@ pub struct Breakdown {
     pub available_by: Option<Decimal>,
 }
 
-impl Breakdown {
-    /// Adds another breakdown. Zeros (most figures at most nodes) are skipped: adding a
-    /// zero changes neither the sum nor, when its scale is no larger, the sum's scale.
-    fn add(&mut self, o: &Breakdown) {
-        fn add(sum: &mut Decimal, x: Decimal) {
-            if !x.is_zero() || x.scale() > sum.scale() {
-                *sum += x;
-            }
+/// The network total of a breakdown, summed on integers. Each figure says exactly what
+/// adding the `Decimal`s one by one says (same figure, same scale): a zero added to a
+/// figure leaves it as it is, a figure added to a zero is taken as it is, and two others
+/// add at the larger of their scales. Whatever this does not mirror (a sum past 96 bits,
+/// where `Decimal` would round; a sum of two non-zeros that comes to zero, whose sign
+/// `Decimal` keeps; a negative zero) makes the figure unsure, and the caller then adds
+/// `Decimal`s instead.
+#[derive(Debug, Clone, Copy, Default)]
+struct Totals {
+    figures: [Sum; 9],
+    by: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Sum {
+    mantissa: i128,
+    scale: u32,
+    unsure: bool,
+}
+
+impl Sum {
+    const MAX: i128 = (1 << 96) - 1;
+
+    fn add(&mut self, x: Decimal) {
+        let (m, scale) = (x.mantissa(), x.scale());
+        if m == 0 && x.is_sign_negative() {
+            self.unsure = true;
         }
-        add(&mut self.on_hand, o.on_hand);
-        add(&mut self.supplier_reported, o.supplier_reported);
-        add(&mut self.reserved, o.reserved);
-        add(&mut self.safety_stock, o.safety_stock);
-        add(&mut self.claimed, o.claimed);
-        add(&mut self.in_transit, o.in_transit);
-        add(&mut self.on_order, o.on_order);
-        add(&mut self.available_now, o.available_now);
+        if self.mantissa == 0 {
+            (self.mantissa, self.scale) = (m, scale);
+            return;
+        }
+        if m == 0 {
+            return;
+        }
+        let Some(sum) = (if scale > self.scale {
+            10i128
+                .checked_pow(scale - self.scale)
+                .and_then(|p| self.mantissa.checked_mul(p))
+                .and_then(|a| a.checked_add(m))
+        } else {
+            10i128
+                .checked_pow(self.scale - scale)
+                .and_then(|p| m.checked_mul(p))
+                .and_then(|b| self.mantissa.checked_add(b))
+        }) else {
+            self.unsure = true;
+            return;
+        };
+        self.scale = self.scale.max(scale);
+        self.mantissa = sum;
+        if sum == 0 || sum.abs() > Self::MAX {
+            self.unsure = true;
+        }
+    }
+
+    fn get(self) -> Option<Decimal> {
+        if self.unsure {
+            return None;
+        }
+        Decimal::try_from_i128_with_scale(self.mantissa, self.scale).ok()
+    }
+}
+
+impl Totals {
+    fn add(&mut self, o: &Breakdown) {
+        let f = &mut self.figures;
+        f[0].add(o.on_hand);
+        f[1].add(o.supplier_reported);
+        f[2].add(o.reserved);
+        f[3].add(o.safety_stock);
+        f[4].add(o.claimed);
+        f[5].add(o.in_transit);
+        f[6].add(o.on_order);
+        f[7].add(o.available_now);
         if let Some(by) = o.available_by {
-            add(self.available_by.get_or_insert(Decimal::ZERO), by);
+            self.by = true;
+            f[8].add(by);
+        }
+    }
+
+    fn get(&self, by: bool) -> Option<Breakdown> {
+        let f = &self.figures;
+        Some(Breakdown {
+            on_hand: f[0].get()?,
+            supplier_reported: f[1].get()?,
+            reserved: f[2].get()?,
+            safety_stock: f[3].get()?,
+            claimed: f[4].get()?,
+            in_transit: f[5].get()?,
+            on_order: f[6].get()?,
+            available_now: f[7].get()?,
+            available_by: if by || self.by { Some(f[8].get()?) } else { None },
+        })
+    }
+}
+
+impl Breakdown {
+    fn add(&mut self, o: &Breakdown) {
+        self.on_hand += o.on_hand;
+        self.supplier_reported += o.supplier_reported;
+        self.reserved += o.reserved;
+        self.safety_stock += o.safety_stock;
+        self.claimed += o.claimed;
+        self.in_transit += o.in_transit;
+        self.on_order += o.on_order;
+        self.available_now += o.available_now;
+        if let Some(by) = o.available_by {
+            *self.available_by.get_or_insert(Decimal::ZERO) += by;
         }
     }
 }
@@ -131,6 +221,7 @@ impl AtpView<'_> {
             Some(Near::Geo(g)) => UnitVec::from_geo(*g),
             None => None,
         };
+        let mut totals = Totals::default();
         let mut total = Breakdown { available_by: q.by.map(|_| Decimal::ZERO), ..Breakdown::default() };
         let mut nodes = Vec::new();
         if let Some(item) = self.ledger.item(&q.sku) {
@@ -149,16 +240,32 @@ impl AtpView<'_> {
                 keyed.push((sort_key(earliest.map(|e| e.date), far, self.network.facts(p.node).id_rank), i as u32));
                 found.push((earliest, km));
             }
-            keyed.sort_unstable();
-            nodes.reserve_exact(keyed.len());
-            for &(_, i) in &keyed {
-                let i = i as usize;
-                let (earliest, km) = found[i];
-                let atp = self.node_atp(&positions[i], slots[i].free, earliest, km, q);
-                // Decimal sums are exact: the order they are added in changes nothing.
-                total.add(&atp.breakdown);
-                nodes.push(atp);
+            // A few dozen nodes: an insertion sort on the integer keys is the fast sort.
+            for i in 1..keyed.len() {
+                let e = keyed[i];
+                let mut j = i;
+                while j > 0 && e < keyed[j - 1] {
+                    keyed[j] = keyed[j - 1];
+                    j -= 1;
+                }
+                keyed[j] = e;
             }
+            nodes.reserve_exact(keyed.len());
+            // Where each stocking node's record went (the totals add them in node order,
+            // as decimal sums of zeros keep the last zero's scale).
+            let mut placed = vec![0u32; keyed.len()];
+            for (k, &(_, i)) in keyed.iter().enumerate() {
+                let i = i as usize;
+                placed[i] = k as u32;
+                let (earliest, km) = found[i];
+                nodes.push(self.node_atp(&positions[i], slots[i].free, earliest, km, q));
+            }
+            placed.iter().for_each(|&k| totals.add(&nodes[k as usize].breakdown));
+            total = totals.get(q.by.is_some()).unwrap_or_else(|| {
+                let mut total = Breakdown { available_by: q.by.map(|_| Decimal::ZERO), ..Breakdown::default() };
+                placed.iter().for_each(|&k| total.add(&nodes[k as usize].breakdown));
+                total
+            });
         }
         Atp { sku: q.sku.clone(), inventory_version: self.ledger.version(), by: q.by, total, nodes }
     }
@@ -244,6 +351,33 @@ fn sort_key(date: Option<NaiveDate>, km: f64, id_rank: u32) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_sums_say_what_decimal_sums_say() {
+        let figures = ["0", "0.00", "1.5", "2", "0.00", "3.25", "-4.125", "7", "0.0", "12.5000"];
+        let mut exact = Decimal::ZERO;
+        let mut sum = Sum::default();
+        for f in figures {
+            let x: Decimal = f.parse().unwrap();
+            exact += x;
+            sum.add(x);
+            assert_eq!(sum.get().unwrap().to_string(), exact.to_string());
+        }
+        let big = Decimal::MAX;
+        let mut over = Sum::default();
+        over.add(big);
+        over.add(big);
+        assert_eq!(over.get(), None);
+        let mut zeros = Sum::default();
+        for f in ["0", "0.00", "0"] {
+            zeros.add(f.parse().unwrap());
+        }
+        assert_eq!(zeros.get().unwrap().to_string(), "0");
+        let mut cancel = Sum::default();
+        cancel.add("1.5".parse().unwrap());
+        cancel.add("-1.5".parse().unwrap());
+        assert_eq!(cancel.get(), None, "a zero from two non-zeros is left to Decimal");
+    }
 
     #[test]
     fn the_packed_key_sorts_as_soonest_then_nearest_then_id() {

@@ -18,6 +18,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// mimalloc: the broker allocates many small, short-lived records per order (and its
+/// bench measures with this same allocator).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "crossdock", version, about = "Crossdock: the open distributed order management hub")]
 struct Cli {

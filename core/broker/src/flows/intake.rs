@@ -27,7 +27,8 @@ impl Broker {
                 line_id: l.line_id.clone(),
                 status: LineStatus::Received,
                 quantity: l.quantity,
-                allocations: Vec::new(),
+                // Most lines ship from one node: room for its allocation up front.
+                allocations: Vec::with_capacity(1),
                 return_authorized: Decimal::ZERO,
                 returned: Decimal::ZERO,
                 item: self.ledger.intern(l.item.key().unwrap_or_default()),

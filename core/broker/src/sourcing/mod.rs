@@ -109,6 +109,11 @@ impl Tentative {
     }
 
     fn left(&self, c: &Candidate, item: ItemIdx) -> Decimal {
+        // Mostly nothing is taken at this node yet: then the difference is `free` itself
+        // (same figure, same scale), without decimal arithmetic.
+        if !self.taken.iter().any(|t| t.0 == c.node() && t.1 == item) {
+            return c.free;
+        }
         c.free - self.taken(c.node(), item)
     }
 
