@@ -78,6 +78,7 @@ struct Sum {
 impl Sum {
     const MAX: i128 = (1 << 96) - 1;
 
+    #[inline]
     fn add(&mut self, x: Decimal) {
         let (m, scale) = (x.mantissa(), x.scale());
         if m == 0 && x.is_sign_negative() {
@@ -90,24 +91,23 @@ impl Sum {
         if m == 0 {
             return;
         }
-        let Some(sum) = (if scale > self.scale {
-            10i128
-                .checked_pow(scale - self.scale)
-                .and_then(|p| self.mantissa.checked_mul(p))
-                .and_then(|a| a.checked_add(m))
+        let sum = if scale == self.scale { self.mantissa.checked_add(m) } else { self.rescaled_add(m, scale) };
+        match sum {
+            Some(sum) if sum != 0 && sum.abs() <= Self::MAX => self.mantissa = sum,
+            _ => self.unsure = true,
+        }
+    }
+
+    /// The sum at the larger scale (and that scale kept).
+    #[cold]
+    fn rescaled_add(&mut self, m: i128, scale: u32) -> Option<i128> {
+        if scale > self.scale {
+            let a = 10i128.checked_pow(scale - self.scale).and_then(|p| self.mantissa.checked_mul(p))?;
+            self.scale = scale;
+            a.checked_add(m)
         } else {
-            10i128
-                .checked_pow(self.scale - scale)
-                .and_then(|p| m.checked_mul(p))
-                .and_then(|b| self.mantissa.checked_add(b))
-        }) else {
-            self.unsure = true;
-            return;
-        };
-        self.scale = self.scale.max(scale);
-        self.mantissa = sum;
-        if sum == 0 || sum.abs() > Self::MAX {
-            self.unsure = true;
+            let b = 10i128.checked_pow(self.scale - scale).and_then(|p| m.checked_mul(p))?;
+            self.mantissa.checked_add(b)
         }
     }
 
@@ -240,11 +240,12 @@ impl AtpView<'_> {
                 keyed.push((sort_key(earliest.map(|e| e.date), far, self.network.facts(p.node).id_rank), i as u32));
                 found.push((earliest, km));
             }
-            // A few dozen nodes: an insertion sort on the integer keys is the fast sort.
+            // A few dozen nodes: an insertion sort on the integer keys is the fast sort (the
+            // keys are unique: the node id rank ends them).
             for i in 1..keyed.len() {
                 let e = keyed[i];
                 let mut j = i;
-                while j > 0 && e < keyed[j - 1] {
+                while j > 0 && e.0 < keyed[j - 1].0 {
                     keyed[j] = keyed[j - 1];
                     j -= 1;
                 }

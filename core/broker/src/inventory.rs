@@ -139,7 +139,7 @@ impl Position {
         today: NaiveDate,
         stock: SupplyType,
     ) -> Option<(NaiveDate, SupplyType)> {
-        if free_now >= quantity {
+        if at_least(free_now, quantity) {
             return Some((today, stock));
         }
         if self.lots.is_empty() {
@@ -155,6 +155,16 @@ impl Position {
             }
         }
         None
+    }
+}
+
+/// `a >= b`, on the mantissas when both have the same scale (whole units, the everyday
+/// case), which is the same answer as `Decimal`'s comparison without its general work.
+pub(crate) fn at_least(a: Decimal, b: Decimal) -> bool {
+    if a.scale() == b.scale() {
+        a.mantissa() >= b.mantissa()
+    } else {
+        a >= b
     }
 }
 
@@ -462,6 +472,17 @@ mod tests {
         let mut l = Ledger::new(vec![NodeKind::Dc, NodeKind::Store, NodeKind::Supplier], safety);
         let item = l.intern("SKU-1");
         (l, NodeIdx(0), NodeIdx(1), item)
+    }
+
+    #[test]
+    fn at_least_agrees_with_decimal_comparison() {
+        let figures = ["0", "-0", "1", "2", "1.0", "1.5", "-1", "-1.50", "0.00", "1000000000", "0.0000001"];
+        for a in figures {
+            for b in figures {
+                let (x, y): (Decimal, Decimal) = (a.parse().unwrap(), b.parse().unwrap());
+                assert_eq!(at_least(x, y), x >= y, "{a} >= {b}");
+            }
+        }
     }
 
     #[test]

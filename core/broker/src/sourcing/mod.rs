@@ -38,7 +38,7 @@ pub use self::rates::{RateEstimator, RateRequest, RateTable};
 pub use self::rules::{Criterion, Replenishment, RuleError, RuleSet};
 use crate::geo::UnitVec;
 use crate::ids::{ItemIdx, NodeIdx};
-use crate::inventory::{Ledger, SupplyType};
+use crate::inventory::{at_least, Ledger, SupplyType};
 use crate::network::{DailyCapacity, Network};
 
 /// Everything a decision reads. Borrowed from the broker; planning mutates nothing.
@@ -367,8 +367,9 @@ fn fill_whole(w: &mut LineWork<'_>, attempt: usize, t: &mut Tentative) -> bool {
     let (item, _, cands) = &w.attempts[attempt];
     let quantity = w.demand.quantity;
     let ships = w.ships();
-    let found =
-        cands.iter().position(|c| c.is_ranked() && t.left(c, *item) >= quantity && (!ships || t.can_use(c.node())));
+    let found = cands
+        .iter()
+        .position(|c| c.is_ranked() && at_least(t.left(c, *item), quantity) && (!ships || t.can_use(c.node())));
     if let Some(k) = found {
         t.take(cands[k].node(), *item, quantity, ships);
         w.parts.push((attempt, k, quantity));
@@ -431,7 +432,7 @@ fn consolidate(network: &Network, work: &mut [LineWork<'_>], t: &mut Tentative, 
         for w in work.iter().filter(|w| w.open() && w.ships()) {
             let (item, _, cands) = &w.attempts[0];
             for c in cands.iter().filter(|c| c.is_ranked()) {
-                if t.left(c, *item) >= w.demand.quantity && t.can_use(c.node()) {
+                if at_least(t.left(c, *item), w.demand.quantity) && t.can_use(c.node()) {
                     let e = &mut scratch.tally[c.node as usize];
                     if e.0 != round {
                         *e = (round, 0, 0.0);
@@ -457,7 +458,7 @@ fn consolidate(network: &Network, work: &mut [LineWork<'_>], t: &mut Tentative, 
             let (item, _, cands) = &w.attempts[0];
             let quantity = w.demand.quantity;
             if let Some(k) =
-                cands.iter().position(|c| c.node() == node && c.is_ranked() && t.left(c, *item) >= quantity)
+                cands.iter().position(|c| c.node() == node && c.is_ranked() && at_least(t.left(c, *item), quantity))
             {
                 t.take(node, *item, quantity, true);
                 w.parts.push((0, k, quantity));
