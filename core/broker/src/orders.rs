@@ -267,10 +267,16 @@ pub(crate) type Entitlement = (std::cmp::Reverse<i64>, DateTime<FixedOffset>, u3
 /// is enough, ids being our own and our partners'.
 type FxBuild = std::hash::BuildHasherDefault<crate::ids::FxHasher>;
 
+/// Orders per chunk of the order book.
+const CHUNK: usize = 1024;
+
 /// All orders, with the indexes the inbound documents need.
 #[derive(Debug, Clone, Default)]
 pub struct OrderBook {
-    orders: Vec<OrderRecord>,
+    /// In arrival order, in chunks of `CHUNK`: the book grows without ever moving the
+    /// orders it holds (a vector that doubles would copy them all, a latency spike).
+    orders: Vec<Vec<OrderRecord>>,
+    len: usize,
     by_id: HashMap<String, u32, FxBuild>,
     /// Fulfilment request and drop-ship PO numbers to their order.
     pub(crate) documents: HashMap<String, u32, FxBuild>,
@@ -282,7 +288,7 @@ pub struct OrderBook {
 
 impl OrderBook {
     pub fn get(&self, order_id: &str) -> Option<&OrderRecord> {
-        self.by_id.get(order_id).map(|&i| &self.orders[i as usize])
+        self.by_id.get(order_id).map(|&i| self.at(i))
     }
 
     pub(crate) fn idx(&self, order_id: &str) -> Option<u32> {
@@ -290,37 +296,43 @@ impl OrderBook {
     }
 
     pub(crate) fn at(&self, idx: u32) -> &OrderRecord {
-        &self.orders[idx as usize]
+        let i = idx as usize;
+        &self.orders[i / CHUNK][i % CHUNK]
     }
 
     pub(crate) fn at_mut(&mut self, idx: u32) -> &mut OrderRecord {
-        &mut self.orders[idx as usize]
+        let i = idx as usize;
+        &mut self.orders[i / CHUNK][i % CHUNK]
     }
 
     /// Orders in arrival order.
     pub fn iter(&self) -> impl Iterator<Item = &OrderRecord> {
-        self.orders.iter()
+        self.orders.iter().flatten()
     }
 
     pub fn len(&self) -> usize {
-        self.orders.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.orders.is_empty()
+        self.len == 0
     }
 
     pub(crate) fn insert(&mut self, mut record: OrderRecord) -> u32 {
-        let idx = self.orders.len() as u32;
+        let idx = self.len as u32;
         record.seq = idx;
         self.by_id.insert(record.order.order_id.clone(), idx);
-        self.orders.push(record);
+        if self.len.is_multiple_of(CHUNK) {
+            self.orders.push(Vec::with_capacity(CHUNK));
+        }
+        self.orders.last_mut().expect("a chunk with room").push(record);
+        self.len += 1;
         idx
     }
 
     /// Keeps the waiting list in step with the order's backordered lines.
     pub(crate) fn track_waiting(&mut self, idx: u32) {
-        let order = &self.orders[idx as usize];
+        let order = self.at(idx);
         let key = (order.entitlement(), idx);
         if order.lines.iter().any(|l| l.status == LineStatus::Backordered) {
             self.waiting.insert(key);
