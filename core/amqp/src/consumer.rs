@@ -7,11 +7,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use crossdock_model::Envelope;
 use crossdock_runtime::{DeliveryError, Error, Handler, Runtime, Store, Subscriber};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
-    QueueDeclareOptions,
+    BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel};
@@ -46,7 +46,7 @@ impl ConsumerConfig {
         ConsumerConfig {
             name: name.into(),
             bindings: bindings.iter().map(|b| b.to_string()).collect(),
-            prefetch: 32,
+            prefetch: 256,
             max_attempts: 5,
             handle_timeout: Duration::from_secs(30),
         }
@@ -99,8 +99,14 @@ async fn session(
             .await?;
         info!(consumer = %config.name, "consuming");
         *backoff = Duration::from_millis(100);
-        while let Some(delivery) = deliveries.next().await {
-            take(&channel, topology, config, subscriber, delivery?).await?;
+        while let Some(first) = deliveries.next().await {
+            // What RabbitMQ has pushed already (up to the prefetch) is handled as one
+            // batch: for the broker's intake, one transaction and one fsync for all.
+            let mut batch = vec![first?];
+            while let Some(Some(next)) = deliveries.next().now_or_never() {
+                batch.push(next?);
+            }
+            take(&channel, topology, config, subscriber, batch).await?;
         }
         Err(AmqpError::Amqp(lapin::Error::InvalidChannelState(channel.status().state())))
     };
@@ -110,27 +116,43 @@ async fn session(
     }
 }
 
-/// Handles one delivery, then acks it; a failure is first moved, confirmed, to a retry
-/// queue or to parking, and only then acked.
+/// Handles a batch of deliveries, then acks them; a failure is first moved, confirmed, to
+/// a retry queue or to parking, and only then acked. Deliveries the subscriber did not
+/// attempt (it stopped at a failure) go back to the queue as they were.
 async fn take(
     channel: &Channel,
     topology: &Topology,
     config: &ConsumerConfig,
     subscriber: &Arc<dyn Subscriber>,
-    delivery: Delivery,
+    batch: Vec<Delivery>,
 ) -> Result<(), AmqpError> {
-    let failed_before = header_count(delivery.properties.headers().as_ref(), headers::ATTEMPTS);
-    let outcome = match serde_json::from_slice::<Envelope<Value>>(&delivery.data) {
-        Err(e) => Err(DeliveryError::Permanent(format!("not a canonical envelope: {e}"))),
-        Ok(message) => {
-            let span = info_span!("consume", consumer = %config.name, message_id = %message.id,
-                correlation_id = %message.correlation_id);
-            handle(subscriber, &message, config.handle_timeout).instrument(span).await
+    let parsed: Vec<Result<Envelope<Value>, DeliveryError>> = batch
+        .iter()
+        .map(|delivery| {
+            serde_json::from_slice(&delivery.data)
+                .map_err(|e| DeliveryError::Permanent(format!("not a canonical envelope: {e}")))
+        })
+        .collect();
+    let messages: Vec<Envelope<Value>> = parsed.iter().filter_map(|m| m.as_ref().ok().cloned()).collect();
+    let span = info_span!("consume", consumer = %config.name, messages = messages.len(),
+        first_id = messages.first().map_or("", |m| m.id.as_str()));
+    let mut handled = handle(subscriber, messages, config.handle_timeout).instrument(span).await.into_iter();
+    // One outcome per delivery, in order, until the subscriber's outcomes run out.
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for parsed in parsed {
+        match parsed {
+            Err(error) => outcomes.push(Err(error)),
+            Ok(_) => match handled.next() {
+                Some(outcome) => outcomes.push(outcome),
+                None => break,
+            },
         }
-    };
-    if let Err(error) = outcome {
+    }
+    for (delivery, outcome) in batch.iter().zip(&outcomes) {
+        let Err(error) = outcome else { continue };
+        let failed_before = header_count(delivery.properties.headers().as_ref(), headers::ATTEMPTS);
         let attempts = failed_before + 1;
-        let (exchange, routing_key) = match &error {
+        let (exchange, routing_key) = match error {
             DeliveryError::Transient(_) if attempts < config.max_attempts => {
                 (String::new(), topology.retry_queue(&config.name, attempts))
             }
@@ -146,25 +168,36 @@ async fn take(
         let properties = delivery.properties.clone().with_headers(table);
         confirmed_publish(channel, &exchange, &routing_key, &delivery.data, properties).await?;
     }
-    delivery.ack(BasicAckOptions::default()).await?;
+    // Deliveries on a channel are acked in order, so one ack covers the settled prefix.
+    if let Some(last) = outcomes.len().checked_sub(1) {
+        batch[last].ack(BasicAckOptions { multiple: true }).await?;
+    }
+    if let Some(unattempted) = batch.get(outcomes.len()..).and_then(<[Delivery]>::last) {
+        unattempted.nack(BasicNackOptions { multiple: true, requeue: true }).await?;
+    }
     Ok(())
 }
 
-/// Runs the subscriber in its own task: a panic or a hang costs an attempt, not the worker.
+/// Runs the subscriber in its own task: a panic or a hang costs the batch an attempt, not
+/// the worker.
 async fn handle(
     subscriber: &Arc<dyn Subscriber>,
-    message: &Envelope<Value>,
+    messages: Vec<Envelope<Value>>,
     timeout: Duration,
-) -> Result<(), DeliveryError> {
+) -> Vec<Result<(), DeliveryError>> {
+    if messages.is_empty() {
+        return Vec::new();
+    }
     let subscriber = Arc::clone(subscriber);
-    let message = message.clone();
-    let mut task = tokio::spawn(async move { subscriber.deliver(&message).await });
+    let mut task = tokio::spawn(async move { subscriber.deliver_batch(&messages).await });
+    let failed = |error| vec![Err(error)];
     match tokio::time::timeout(timeout, &mut task).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(failure)) => Err(DeliveryError::Permanent(format!("the handler failed: {failure}"))),
+        Ok(Ok(outcomes)) if !outcomes.is_empty() => outcomes,
+        Ok(Ok(_)) => failed(DeliveryError::Transient("the subscriber returned no outcome".to_string())),
+        Ok(Err(failure)) => failed(DeliveryError::Permanent(format!("the handler failed: {failure}"))),
         Err(_) => {
             task.abort();
-            Err(DeliveryError::Transient(format!("no answer within {timeout:?}")))
+            failed(DeliveryError::Transient(format!("no answer within {timeout:?}")))
         }
     }
 }
@@ -205,7 +238,7 @@ pub async fn replay_parked(url: &str, topology: &Topology, limit: usize) -> Resu
         let table = parked.delivery.properties.headers().clone().unwrap_or_default();
         let Some(queue) = header_text(Some(&table), headers::QUEUE) else {
             warn!("a parked message names no queue; left in parking");
-            parked.delivery.nack(lapin::options::BasicNackOptions { requeue: true, ..Default::default() }).await?;
+            parked.delivery.nack(BasicNackOptions { requeue: true, ..Default::default() }).await?;
             break;
         };
         let mut fresh = FieldTable::default();
@@ -244,12 +277,21 @@ impl<S: Store, H: Handler + 'static> Subscriber for Intake<S, H> {
     }
 
     async fn deliver(&self, message: &Envelope<Value>) -> Result<(), DeliveryError> {
-        match self.runtime.submit(message).await {
-            Ok(_) => Ok(()),
-            Err(refused @ (Error::Handler { .. } | Error::InvalidMessage(_))) => {
-                Err(DeliveryError::Permanent(refused.to_string()))
+        self.deliver_batch(std::slice::from_ref(message)).await.pop().expect("one outcome per message")
+    }
+
+    /// One transaction for the whole batch.
+    async fn deliver_batch(&self, messages: &[Envelope<Value>]) -> Vec<Result<(), DeliveryError>> {
+        let refused = |refused: Error| match refused {
+            Error::Handler { .. } | Error::InvalidMessage(_) => DeliveryError::Permanent(refused.to_string()),
+            other => DeliveryError::Transient(other.to_string()),
+        };
+        match self.runtime.submit_batch(messages).await {
+            Ok(outcomes) => outcomes.into_iter().map(|outcome| outcome.map(|_| ()).map_err(refused)).collect(),
+            Err(failure) => {
+                let reason = refused(failure);
+                messages.iter().map(|_| Err(reason.clone())).collect()
             }
-            Err(other) => Err(DeliveryError::Transient(other.to_string())),
         }
     }
 }

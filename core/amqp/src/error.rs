@@ -6,6 +6,9 @@ pub enum AmqpError {
     /// The broker refused to take responsibility for a message (a negative confirm).
     #[error("RabbitMQ did not confirm message {0}")]
     NotConfirmed(String),
+    /// No channel to publish on (the reason the connection failed).
+    #[error("RabbitMQ unavailable: {0}")]
+    Unavailable(String),
     #[error("message {0} cannot be encoded: {1}")]
     Encoding(String, serde_json::Error),
 }

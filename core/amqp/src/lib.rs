@@ -37,7 +37,14 @@ pub use worker::{run_worker, Outbound, WorkerConfig};
 
 /// Connects, without ever logging the URL (it may carry a password).
 pub(crate) async fn connect(url: &str) -> Result<lapin::Connection, AmqpError> {
-    Ok(lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await?)
+    Ok(lapin::Connection::connect(url, connection_properties()).await?)
+}
+
+/// lapin driven by the current tokio runtime (call from within one).
+pub fn connection_properties() -> lapin::ConnectionProperties {
+    lapin::ConnectionProperties::default()
+        .with_executor(tokio_executor_trait::Tokio::current())
+        .with_reactor(tokio_reactor_trait::Tokio)
 }
 
 /// Exponential backoff for reconnecting: 100 ms, doubling, at most 5 s.

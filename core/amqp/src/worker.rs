@@ -106,6 +106,7 @@ async fn own<H: Handler + 'static>(
         first_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_secs(5),
         poll_interval: Duration::from_millis(200),
+        batch_size: 512,
         ..BusConfig::default()
     };
     let mut tasks = JoinSet::new();
@@ -126,6 +127,11 @@ async fn own<H: Handler + 'static>(
         tokio::select! {
             _ = &mut *shutdown => break true,
             _ = tokio::time::sleep(config.ownership_poll) => {}
+        }
+        // A store failure mid-batch left memory ahead of the store: rebuild by replay.
+        if runtime.is_poisoned().await {
+            warn!(epoch, "the broker's state may be ahead of the store; rebuilding it");
+            break false;
         }
         // Another worker took over (this one's lock connection died): its commits are
         // fenced already; stop consuming before retries park intake messages.

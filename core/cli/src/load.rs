@@ -181,29 +181,38 @@ impl Subscriber for Probe {
     }
 
     async fn deliver(&self, message: &Envelope<Value>) -> Result<(), DeliveryError> {
-        let document = crossdock_runtime::OutboundDocument {
-            id: message.id.clone(),
-            partner: "load".to_string(),
-            kind: "json/reservation".to_string(),
-            business_key: message.subject.clone(),
-            bytes: Vec::new(),
+        self.deliver_batch(std::slice::from_ref(message)).await.pop().expect("one outcome per message")
+    }
+
+    /// Files the batch's decisions in one transaction, as the partner documents connector does.
+    async fn deliver_batch(&self, messages: &[Envelope<Value>]) -> Vec<Result<(), DeliveryError>> {
+        let documents: Vec<_> = messages
+            .iter()
+            .map(|message| crossdock_runtime::OutboundDocument {
+                id: message.id.clone(),
+                partner: "load".to_string(),
+                kind: "json/reservation".to_string(),
+                business_key: message.subject.clone(),
+                bytes: Vec::new(),
+            })
+            .collect();
+        let filed = match self.store.file_documents(&documents, chrono::Utc::now().fixed_offset()).await {
+            Ok(filed) => filed,
+            Err(e) => return vec![Err(DeliveryError::Transient(e.to_string()))],
         };
-        let filed = self
-            .store
-            .file_document(&document, chrono::Utc::now().fixed_offset())
-            .await
-            .map_err(|e| DeliveryError::Transient(e.to_string()))?;
-        if filed != crossdock_runtime::Filed::New {
-            return Ok(());
+        for (message, filed) in messages.iter().zip(filed) {
+            if filed != crossdock_runtime::Filed::New {
+                continue;
+            }
+            let order = message.causation_id.clone().unwrap_or_default();
+            let sent_at = self.released.intake.lock().unwrap().get(&order).copied();
+            if !self.released.seen.lock().unwrap().insert(order) {
+                *self.released.duplicated.lock().unwrap() += 1;
+            } else if let Some(sent_at) = sent_at {
+                self.released.latencies.lock().unwrap().push(sent_at.elapsed());
+            }
         }
-        let order = message.causation_id.clone().unwrap_or_default();
-        let sent_at = self.released.intake.lock().unwrap().get(&order).copied();
-        if !self.released.seen.lock().unwrap().insert(order) {
-            *self.released.duplicated.lock().unwrap() += 1;
-        } else if let Some(sent_at) = sent_at {
-            self.released.latencies.lock().unwrap().push(sent_at.elapsed());
-        }
-        Ok(())
+        messages.iter().map(|_| Ok(())).collect()
     }
 }
 
@@ -211,7 +220,7 @@ impl Subscriber for Probe {
 /// window), consumed with manual acks (the same prefetch as the workers).
 async fn raw_ceiling(url: &str, topology: &Topology, messages: usize, size: usize) -> Result<f64> {
     let queue = format!("{}.raw", topology.prefix());
-    let connection = lapin::Connection::connect(url, Default::default()).await?;
+    let connection = lapin::Connection::connect(url, crossdock_amqp::connection_properties()).await?;
     let publishing = connection.create_channel().await?;
     publishing.confirm_select(ConfirmSelectOptions::default()).await?;
     let mut arguments = FieldTable::default();
@@ -256,14 +265,14 @@ async fn raw_ceiling(url: &str, topology: &Topology, messages: usize, size: usiz
     let rate = taken as f64 / started.elapsed().as_secs_f64();
     let _ = connection.close(200, "measured").await;
     drop(deliveries);
-    let cleaning = lapin::Connection::connect(url, Default::default()).await?;
+    let cleaning = lapin::Connection::connect(url, crossdock_amqp::connection_properties()).await?;
     cleaning.create_channel().await?.queue_delete(&queue, QueueDeleteOptions::default()).await?;
     let _ = cleaning.close(200, "done").await;
     Ok(rate)
 }
 
 async fn tear_down(url: &str, topology: &Topology) {
-    let Ok(connection) = lapin::Connection::connect(url, Default::default()).await else { return };
+    let Ok(connection) = lapin::Connection::connect(url, crossdock_amqp::connection_properties()).await else { return };
     if let Ok(channel) = connection.create_channel().await {
         let _ = topology.delete(&channel, &["intake", "documents"]).await;
     }

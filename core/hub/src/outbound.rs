@@ -178,30 +178,70 @@ impl<S: Store> Subscriber for PartnerDocuments<S> {
     }
 
     async fn deliver(&self, m: &Envelope<Value>) -> Result<(), DeliveryError> {
+        self.deliver_batch(std::slice::from_ref(m)).await.pop().expect("one outcome per message")
+    }
+
+    /// Renders what is new, files it all in one transaction, then sends each document, in
+    /// order: a failure stops the batch there (a PO change never overtakes its PO).
+    async fn deliver_batch(&self, messages: &[Envelope<Value>]) -> Vec<Result<(), DeliveryError>> {
         let transient = |e: crossdock_runtime::StoreError| DeliveryError::Transient(e.to_string());
-        // Sent before: the same bytes again (same control numbers), never a new document.
-        let doc = match self.store.document(&m.id).await.map_err(transient)? {
-            Some(stored) => stored.document,
-            None => {
-                let Some(doc) = self.render(m)? else { return Ok(()) };
-                match self.store.file_document(&doc, self.clock.now()).await.map_err(transient)? {
-                    Filed::New | Filed::AlreadyFiled { same_bytes: true } => doc,
-                    Filed::AlreadyFiled { same_bytes: false } => {
-                        match self.store.document(&m.id).await.map_err(transient)? {
-                            Some(stored) => stored.document,
-                            None => doc,
+        let mut documents: Vec<Result<Option<OutboundDocument>, DeliveryError>> = Vec::with_capacity(messages.len());
+        let mut rendered = Vec::new();
+        for m in messages {
+            // Sent before: the same bytes again (same control numbers), never a new document.
+            let document = match self.store.document(&m.id).await {
+                Ok(Some(stored)) => Ok(Some(stored.document)),
+                Ok(None) => self.render(m).inspect(|doc| rendered.extend(doc.clone())),
+                Err(e) => Err(transient(e)),
+            };
+            let failed = document.is_err();
+            documents.push(document);
+            if failed {
+                break;
+            }
+        }
+        match self.store.file_documents(&rendered, self.clock.now()).await {
+            // Rendered differently by a delivery that raced this one: its bytes are kept
+            // and sent, not these.
+            Ok(filed) if filed.iter().all(|f| !matches!(f, Filed::AlreadyFiled { same_bytes: false })) => {}
+            Ok(_) => {
+                for (m, document) in messages.iter().zip(&mut documents) {
+                    if let Ok(Some(doc)) = document {
+                        if let Ok(Some(stored)) = self.store.document(&m.id).await {
+                            *doc = stored.document;
                         }
                     }
                 }
             }
-        };
+            Err(e) => return vec![Err(transient(e))],
+        }
+        let mut outcomes = Vec::with_capacity(documents.len());
+        for (m, document) in messages.iter().zip(documents) {
+            let outcome = match document {
+                Ok(Some(doc)) => self.send(m, &doc).await,
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            };
+            let failed = outcome.is_err();
+            outcomes.push(outcome);
+            if failed {
+                break;
+            }
+        }
+        outcomes
+    }
+}
+
+impl<S: Store> PartnerDocuments<S> {
+    /// Writes a filed document where the partner takes it, and reports it sent.
+    async fn send(&self, m: &Envelope<Value>, doc: &OutboundDocument) -> Result<(), DeliveryError> {
         let ext = if doc.kind.starts_with("x12/") { "edi" } else { "json" };
         let dir = self.out_dir.join(file_safe(&doc.partner));
         let path = dir.join(format!("{}.{ext}", file_safe(&format!("{}-{}", doc.business_key, m.id))));
         std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::write(&path, &doc.bytes))
             .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())))?;
-        self.report(m, &doc).await
+        self.report(m, doc).await
     }
 }
 

@@ -33,6 +33,24 @@ pub trait Subscriber: Send + Sync {
     /// crash, or when recording the delivery failed): doing so must have no new effect.
     /// Messages it does not care about: return `Ok(())`.
     async fn deliver(&self, message: &Envelope<Value>) -> Result<(), DeliveryError>;
+
+    /// Takes several messages, in order, and returns the outcome of a prefix of them (of
+    /// all, unless it stopped early); messages past that prefix were not attempted and are
+    /// offered again. The default delivers one by one and stops at the first failure, which
+    /// keeps a failing message ahead of those after it. Override it when a batch can be
+    /// done at once (one transaction, publishes awaited together).
+    async fn deliver_batch(&self, messages: &[Envelope<Value>]) -> Vec<Result<(), DeliveryError>> {
+        let mut outcomes = Vec::with_capacity(messages.len());
+        for message in messages {
+            let outcome = self.deliver(message).await;
+            let failed = outcome.is_err();
+            outcomes.push(outcome);
+            if failed {
+                break;
+            }
+        }
+        outcomes
+    }
 }
 
 /// Why a delivery failed.
@@ -178,36 +196,56 @@ impl<S: Store> Worker<S> {
                 self.idle().await;
                 continue;
             }
-            for record in batch {
-                let span = info_span!(
-                    "deliver",
-                    message_id = %record.message.id,
-                    correlation_id = %record.message.correlation_id,
-                );
-                let Some(outcome) = self.deliver(&record).instrument(span.clone()).await else {
-                    return; // stopping
-                };
-                if let Err(failure) = self.record(&record, outcome).instrument(span).await {
-                    // Not recorded: the next read returns it, and it is delivered again.
-                    warn!(%failure, "cannot record the delivery; will deliver again");
+            // The whole page at once; then, one by one with retries, the first failure.
+            let outcomes = self.attempt_batch(&batch).await;
+            let delivered: Vec<String> = batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| outcome.is_ok())
+                .map(|(record, _)| record.message.id.clone())
+                .collect();
+            if !delivered.is_empty() {
+                if let Err(failure) =
+                    self.store.record_deliveries(&name, &delivered, &self.subscribers, self.clock.now()).await
+                {
+                    // Not recorded: the next read returns them, and they are delivered again.
+                    warn!(%failure, "cannot record the deliveries; will deliver again");
                     self.idle().await;
-                    break;
+                    continue;
                 }
-                cursor = record.sequence;
             }
+            let failed =
+                batch.iter().zip(&outcomes).find_map(|(record, outcome)| outcome.as_ref().err().map(|e| (record, e)));
+            let Some((record, error)) = failed else {
+                cursor = batch[outcomes.len() - 1].sequence;
+                continue;
+            };
+            let span = info_span!(
+                "deliver",
+                message_id = %record.message.id,
+                correlation_id = %record.message.correlation_id,
+            );
+            let Some(outcome) = self.retry(record, error.clone()).instrument(span.clone()).await else {
+                return; // stopping
+            };
+            if let Err(failure) = self.record(record, outcome).instrument(span).await {
+                warn!(%failure, "cannot record the delivery; will deliver again");
+                self.idle().await;
+                continue;
+            }
+            // Those after the failure that were delivered are recorded; the others are
+            // read again from here.
+            cursor = record.sequence;
         }
     }
 
-    /// Attempts the delivery until it succeeds or is given up; `None` if stopping.
-    async fn deliver(&mut self, record: &OutboxRecord) -> Option<Outcome> {
+    /// Retries a delivery that failed once, until it succeeds or is given up; `None` if
+    /// stopping.
+    async fn retry(&mut self, record: &OutboxRecord, first: DeliveryError) -> Option<Outcome> {
         let mut backoff = self.config.first_backoff;
-        let mut attempts = 0;
+        let mut attempts = 1;
+        let mut error = first;
         loop {
-            attempts += 1;
-            let error = match self.attempt(&record.message).await {
-                Ok(()) => return Some(Outcome::Delivered),
-                Err(error) => error,
-            };
             if matches!(error, DeliveryError::Permanent(_)) || attempts >= self.config.max_attempts {
                 return Some(Outcome::Parked { attempts, error: error.to_string() });
             }
@@ -216,6 +254,29 @@ impl<S: Store> Worker<S> {
                 return None;
             }
             backoff = (backoff * 2).min(self.config.max_backoff);
+            attempts += 1;
+            match self.attempt(&record.message).await {
+                Ok(()) => return Some(Outcome::Delivered),
+                Err(failure) => error = failure,
+            }
+        }
+    }
+
+    /// One batch delivery, in its own task: a subscriber that panics or hangs costs the
+    /// batch an attempt, not the worker.
+    async fn attempt_batch(&self, batch: &[OutboxRecord]) -> Vec<Result<(), DeliveryError>> {
+        let subscriber = Arc::clone(&self.subscriber);
+        let messages: Vec<Envelope<Value>> = batch.iter().map(|record| record.message.clone()).collect();
+        let mut task = tokio::spawn(async move { subscriber.deliver_batch(&messages).await });
+        let failed = |error: DeliveryError| vec![Err(error)];
+        match tokio::time::timeout(self.config.delivery_timeout, &mut task).await {
+            Ok(Ok(outcomes)) if !outcomes.is_empty() => outcomes.into_iter().take(batch.len()).collect(),
+            Ok(Ok(_)) => failed(DeliveryError::Transient("the subscriber returned no outcome".to_string())),
+            Ok(Err(failure)) => failed(DeliveryError::Permanent(format!("the subscriber failed: {failure}"))),
+            Err(_) => {
+                task.abort();
+                failed(DeliveryError::Transient(format!("no answer within {:?}", self.config.delivery_timeout)))
+            }
         }
     }
 
@@ -240,7 +301,9 @@ impl<S: Store> Worker<S> {
         let subscriber = self.subscriber.name();
         match outcome {
             Outcome::Delivered => {
-                self.store.record_delivery(subscriber, &record.message.id, &self.subscribers, at).await
+                self.store
+                    .record_deliveries(subscriber, std::slice::from_ref(&record.message.id), &self.subscribers, at)
+                    .await
             }
             Outcome::Parked { attempts, error } => {
                 error!(attempts, %error, "delivery given up; parked");

@@ -1,4 +1,4 @@
-//! The runtime: hosts a [`Handler`], makes every submit one transaction, rebuilds the
+//! The runtime: hosts a [`Handler`], makes every submit (or batch of submits) one transaction, rebuilds the
 //! handler's state by replay when it opens.
 
 use std::sync::Arc;
@@ -11,8 +11,10 @@ use tracing::{debug, error, info, warn, Instrument};
 use crate::bus::Bus;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
-use crate::handler::{handle_and_wrap, Handler};
+use crate::handler::{handle_and_wrap, Handler, HandlerError};
 use crate::store::{Processed, Store};
+
+const EMPTY_ID: &str = "the message id is empty";
 
 /// How many inbox records replay reads at a time.
 const REPLAY_PAGE: u32 = 512;
@@ -74,19 +76,21 @@ impl<S: Store, H: Handler> Runtime<S, H> {
     /// as [`Submitted::Duplicate`] and not handled; a handler error commits nothing.
     /// When this returns `Ok`, the outcome is on disk.
     pub async fn submit(&self, message: &Envelope<Value>) -> Result<Submitted, Error> {
-        if message.id.is_empty() {
-            return Err(Error::InvalidMessage("the message id is empty".to_string()));
-        }
         let span = tracing::info_span!(
             "submit",
             message_id = %message.id,
             correlation_id = %message.correlation_id,
             event_type = %message.event_type,
         );
-        self.handle_one(message).instrument(span).await
+        let mut outcomes = self.submit_batch(std::slice::from_ref(message)).instrument(span).await?;
+        outcomes.pop().expect("one outcome per message")
     }
 
-    async fn handle_one(&self, message: &Envelope<Value>) -> Result<Submitted, Error> {
+    /// Handles `messages` in order, as [`submit`](Self::submit) does each, in **one
+    /// transaction** (one fsync for all). The outer `Err` means nothing was committed;
+    /// otherwise there is one outcome per message: processed, duplicate (also of an
+    /// earlier message of the batch), or refused by the handler (nothing recorded for it).
+    pub async fn submit_batch(&self, messages: &[Envelope<Value>]) -> Result<Vec<Result<Submitted, Error>>, Error> {
         let received_at = self.clock.now();
         let mut state = self.state.lock().await;
         let State { handler, poisoned } = &mut *state;
@@ -97,39 +101,58 @@ impl<S: Store, H: Handler> Runtime<S, H> {
         let now = self.clock.now();
         let processed = self
             .store
-            .process(message, now, received_at, || {
+            .process_batch(messages, now, received_at, |message| {
+                if message.id.is_empty() {
+                    return Err(HandlerError::new(EMPTY_ID));
+                }
                 // Until the store reports how this ended, memory may be ahead of it. If
                 // this future is dropped before then, the flag stays set.
                 *poisoned = true;
                 handle_and_wrap(handler, message, now)
             })
             .await;
-        match processed {
-            Ok(Processed::Committed { sequence, produced }) => {
-                *poisoned = false;
-                if !produced.is_empty() {
-                    self.outbox_changes.send_modify(|commits| *commits += 1);
-                }
-                debug!(sequence, produced = produced.len(), "handled");
-                Ok(Submitted::Processed { sequence, produced })
-            }
-            Ok(Processed::Duplicate { original_id, sequence }) => {
-                info!(%original_id, sequence, "duplicate, not handled again");
-                Ok(Submitted::Duplicate { original_id, sequence })
-            }
-            Ok(Processed::Refused(source)) => {
-                // A refusing handler left its state as it was (the Handler contract).
-                *poisoned = false;
-                warn!(%source, "handler refused the message");
-                Err(Error::Handler { message_id: message.id.clone(), source })
-            }
+        let outcomes = match processed {
+            Ok(outcomes) => outcomes,
             Err(failure) => {
                 if *poisoned {
                     error!(%failure, "store failed after the handler ran; refusing work until reopened");
                 }
-                Err(failure.into())
+                return Err(failure.into());
             }
+        };
+        // Committed; refusals left the handler's state as it was (the Handler contract).
+        *poisoned = false;
+        let mut wake = false;
+        let outcomes = messages
+            .iter()
+            .zip(outcomes)
+            .map(|(message, outcome)| match outcome {
+                Processed::Committed { sequence, produced } => {
+                    wake |= !produced.is_empty();
+                    debug!(message_id = %message.id, sequence, produced = produced.len(), "handled");
+                    Ok(Submitted::Processed { sequence, produced })
+                }
+                Processed::Duplicate { original_id, sequence } => {
+                    info!(message_id = %message.id, %original_id, sequence, "duplicate, not handled again");
+                    Ok(Submitted::Duplicate { original_id, sequence })
+                }
+                Processed::Refused(_) if message.id.is_empty() => Err(Error::InvalidMessage(EMPTY_ID.to_string())),
+                Processed::Refused(source) => {
+                    warn!(message_id = %message.id, %source, "handler refused the message");
+                    Err(Error::Handler { message_id: message.id.clone(), source })
+                }
+            })
+            .collect();
+        if wake {
+            self.outbox_changes.send_modify(|commits| *commits += 1);
         }
+        Ok(outcomes)
+    }
+
+    /// True after a store failure that left memory ahead of the store: this runtime
+    /// refuses work; open a new one (which rebuilds the state by replay).
+    pub async fn is_poisoned(&self) -> bool {
+        self.state.lock().await.poisoned
     }
 
     /// Reads the handler's state (for queries such as available-to-promise), between

@@ -2,6 +2,7 @@
 //! SQLite implementation of the embedded deployment. A PostgreSQL store implements the
 //! same trait over the same tables (see the migrations) with the same guarantees.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, FixedOffset};
@@ -25,20 +26,23 @@ pub use sqlite::SqliteStore;
 pub trait Store: Clone + Send + Sync + 'static {
     // --- Handling (the runtime) ---
 
-    /// The unit of work of [`Runtime::submit`](crate::Runtime::submit), in **one
-    /// transaction**: record `message` in the inbox (if its id or its tenant's idempotency
-    /// key is there already: roll back, report [`Processed::Duplicate`], do not call
-    /// `handle`); call `handle`; append what it returns to the outbox; commit. If `handle`
-    /// fails, roll back and report [`Processed::Refused`].
-    fn process<F>(
+    /// The unit of work of [`Runtime::submit_batch`](crate::Runtime::submit_batch), in
+    /// **one transaction**: for each message, in order, if its id or its tenant's
+    /// idempotency key is in the inbox already (or earlier in the batch), report
+    /// [`Processed::Duplicate`] and do not call `handle`; otherwise call `handle`: if it
+    /// refuses, report [`Processed::Refused`] and record nothing for that message; if it
+    /// accepts, record the message in the inbox at the next sequence and append what it
+    /// returned to the outbox. Then commit, once for the whole batch (one fsync, not one
+    /// per message: this is what makes the distributed intake fast).
+    fn process_batch<F>(
         &self,
-        message: &Envelope<Value>,
+        messages: &[Envelope<Value>],
         now: DateTime<FixedOffset>,
         received_at: DateTime<FixedOffset>,
         handle: F,
-    ) -> impl Future<Output = Result<Processed, StoreError>> + Send
+    ) -> impl Future<Output = Result<Vec<Processed>, StoreError>> + Send
     where
-        F: FnOnce() -> Result<Vec<Envelope<Value>>, HandlerError> + Send;
+        F: FnMut(&Envelope<Value>) -> Result<Vec<Envelope<Value>>, HandlerError> + Send;
 
     /// Up to `limit` inbox records after `after_sequence`, in sequence order, each with the
     /// outbox messages it caused: what replay walks through.
@@ -63,12 +67,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<OutboxRecord>, StoreError>> + Send;
 
-    /// Records that `subscriber` acknowledged `message_id` (once, however often called),
-    /// and marks the message delivered when all of `subscribers` have had it.
-    fn record_delivery(
+    /// Records that `subscriber` acknowledged each of `message_ids` (once, however often
+    /// called), in one transaction, and marks each message delivered when all of
+    /// `subscribers` have had it.
+    fn record_deliveries(
         &self,
         subscriber: &str,
-        message_id: &str,
+        message_ids: &[String],
         subscribers: &[String],
         at: DateTime<FixedOffset>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -89,13 +94,25 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     // --- Connectors ---
 
-    /// Files an outbound document once per id. A second filing with the same id keeps the
-    /// first bytes and says whether the new ones were the same.
+    /// Files outbound documents once per id, in one transaction. A second filing with
+    /// the same id keeps the first bytes and says whether the new ones were the same.
+    fn file_documents(
+        &self,
+        documents: &[OutboundDocument],
+        at: DateTime<FixedOffset>,
+    ) -> impl Future<Output = Result<Vec<Filed>, StoreError>> + Send;
+
+    /// [`file_documents`](Store::file_documents) for one document.
     fn file_document(
         &self,
         document: &OutboundDocument,
         at: DateTime<FixedOffset>,
-    ) -> impl Future<Output = Result<Filed, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Filed, StoreError>> + Send {
+        async move {
+            let mut filed = self.file_documents(std::slice::from_ref(document), at).await?;
+            filed.pop().ok_or_else(|| StoreError::Corrupt(format!("no outcome filing {}", document.id)))
+        }
+    }
 
     /// The document filed under `id`, if any: a redelivered message resends these bytes.
     fn document(&self, id: &str) -> impl Future<Output = Result<Option<StoredDocument>, StoreError>> + Send;
@@ -105,7 +122,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn next_control_number(&self, partner: &str, kind: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
-/// What [`Store::process`] did.
+/// What [`Store::process_batch`] did with one message.
 #[derive(Debug)]
 pub enum Processed {
     /// Handled and committed, at this inbox sequence, producing these messages.
@@ -176,4 +193,56 @@ pub struct StoredDocument {
     /// SHA-256 of the bytes, lowercase hex.
     pub content_hash: String,
     pub created_at: DateTime<FixedOffset>,
+}
+
+/// Where a message handled before sits in the inbox: the message that took its place.
+#[derive(Debug, Clone)]
+pub(crate) struct Original {
+    pub message_id: String,
+    pub sequence: i64,
+}
+
+/// The in-memory half of [`Store::process_batch`], shared by the stores: given what the
+/// inbox already holds for each message (`recorded[i]`: the original of message i's id or
+/// of its tenant and idempotency key) and the last sequence taken, decides each message in
+/// order, calling `handle` for those not seen before. The store then writes the committed
+/// ones.
+pub(crate) fn plan_batch<F>(
+    messages: &[Envelope<Value>],
+    recorded: Vec<Option<Original>>,
+    last_sequence: i64,
+    mut handle: F,
+) -> Vec<Processed>
+where
+    F: FnMut(&Envelope<Value>) -> Result<Vec<Envelope<Value>>, HandlerError>,
+{
+    let mut sequence = last_sequence;
+    // Accepted earlier in this batch, by id and by (tenant, idempotency key).
+    let mut by_id: HashMap<&str, Original> = HashMap::new();
+    let mut by_key: HashMap<(&str, &str), Original> = HashMap::new();
+    messages
+        .iter()
+        .zip(recorded)
+        .map(|(message, recorded)| {
+            let earlier = recorded.or_else(|| {
+                by_id
+                    .get(message.id.as_str())
+                    .or_else(|| by_key.get(&(message.tenant.as_str(), message.idempotency_key.as_str())))
+                    .cloned()
+            });
+            if let Some(Original { message_id, sequence }) = earlier {
+                return Processed::Duplicate { original_id: message_id, sequence };
+            }
+            match handle(message) {
+                Err(refusal) => Processed::Refused(refusal),
+                Ok(produced) => {
+                    sequence += 1;
+                    let original = Original { message_id: message.id.clone(), sequence };
+                    by_id.insert(&message.id, original.clone());
+                    by_key.insert((&message.tenant, &message.idempotency_key), original);
+                    Processed::Committed { sequence, produced }
+                }
+            }
+        })
+        .collect()
 }

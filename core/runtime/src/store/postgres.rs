@@ -2,7 +2,7 @@
 //! on PostgreSQL, shared by any number of worker processes.
 //!
 //! - **Handling is serialised by a row lock**, not a file lock: every
-//!   [`process`](Store::process) transaction starts with `SELECT ... FROM broker_lease FOR
+//!   [`process_batch`](Store::process_batch) transaction starts with `SELECT ... FROM broker_lease FOR
 //!   UPDATE`, so inbox sequences are gapless and outbox rows commit in sequence order
 //!   (which keeps the bus cursor of [`Store::delivered_through`] sound).
 //! - **One broker owner at a time.** The handler's state lives in one process's memory;
@@ -25,7 +25,10 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection, Postgres, Transaction};
 
-use super::{Filed, InboxRecord, OutboundDocument, OutboxRecord, ParkedDelivery, Processed, Store, StoredDocument};
+use super::{
+    plan_batch, Filed, InboxRecord, Original, OutboundDocument, OutboxRecord, ParkedDelivery, Processed, Store,
+    StoredDocument,
+};
 use crate::error::StoreError;
 use crate::handler::HandlerError;
 
@@ -155,16 +158,17 @@ impl PgStore {
 }
 
 impl Store for PgStore {
-    async fn process<F>(
+    async fn process_batch<F>(
         &self,
-        message: &Envelope<Value>,
+        messages: &[Envelope<Value>],
         now: DateTime<FixedOffset>,
         received_at: DateTime<FixedOffset>,
         handle: F,
-    ) -> Result<Processed, StoreError>
+    ) -> Result<Vec<Processed>, StoreError>
     where
-        F: FnOnce() -> Result<Vec<Envelope<Value>>, HandlerError> + Send,
+        F: FnMut(&Envelope<Value>) -> Result<Vec<Envelope<Value>>, HandlerError> + Send,
     {
+        // A handful of statements per batch, whatever its size: arrays in, arrays out.
         let mut tx = self.pool.begin().await?;
         let epoch: i64 =
             sqlx::query_scalar("SELECT epoch FROM broker_lease WHERE id = 1 FOR UPDATE").fetch_one(&mut *tx).await?;
@@ -174,60 +178,81 @@ impl Store for PgStore {
                 "fenced: broker ownership moved to epoch {epoch}; this process (epoch {mine}) must stop handling"
             )));
         }
-        let sequence: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO inbox (message_id, sequence, tenant, idempotency_key, type, payload, now, received_at)
-             SELECT $1, COALESCE(MAX(sequence), 0) + 1, $2, $3, $4, $5, $6, $7 FROM inbox
-             ON CONFLICT DO NOTHING
-             RETURNING sequence",
+        let column = |field: fn(&Envelope<Value>) -> &String| messages.iter().map(field).collect::<Vec<_>>();
+        let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+            "SELECT message_id, sequence, tenant, idempotency_key FROM inbox
+             WHERE message_id = ANY($1)
+                OR (tenant, idempotency_key) IN (SELECT * FROM UNNEST($2::text[], $3::text[]))",
         )
-        .bind(&message.id)
-        .bind(&message.tenant)
-        .bind(&message.idempotency_key)
-        .bind(&message.event_type)
-        .bind(to_json(message)?)
-        .bind(rfc3339(now))
-        .bind(rfc3339(received_at))
-        .fetch_optional(&mut *tx)
+        .bind(column(|m| &m.id))
+        .bind(column(|m| &m.tenant))
+        .bind(column(|m| &m.idempotency_key))
+        .fetch_all(&mut *tx)
         .await?;
+        let mut by_id = HashMap::new();
+        let mut by_key = HashMap::new();
+        for (message_id, sequence, tenant, key) in rows {
+            let original = Original { message_id: message_id.clone(), sequence };
+            by_id.insert(message_id, original.clone());
+            by_key.insert((tenant, key), original);
+        }
+        let recorded = messages
+            .iter()
+            .map(|m| {
+                let by_key = by_key.get(&(m.tenant.clone(), m.idempotency_key.clone()));
+                [by_id.get(&m.id), by_key].into_iter().flatten().min_by_key(|o| o.sequence).cloned()
+            })
+            .collect();
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM inbox").fetch_one(&mut *tx).await?;
 
-        let Some(sequence) = sequence else {
-            let (original_id, sequence): (String, i64) = sqlx::query_as(
-                "SELECT message_id, sequence FROM inbox
-                 WHERE message_id = $1 OR (tenant = $2 AND idempotency_key = $3)
-                 ORDER BY sequence LIMIT 1",
-            )
-            .bind(&message.id)
-            .bind(&message.tenant)
-            .bind(&message.idempotency_key)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.rollback().await?;
-            return Ok(Processed::Duplicate { original_id, sequence });
-        };
-
-        let produced = match handle() {
-            Ok(produced) => produced,
-            Err(refusal) => {
-                tx.rollback().await?;
-                return Ok(Processed::Refused(refusal));
+        let outcomes = plan_batch(messages, recorded, last, handle);
+        let mut inbox = InboxColumns::default();
+        let mut outbox = OutboxColumns::default();
+        for (message, outcome) in messages.iter().zip(&outcomes) {
+            let Processed::Committed { sequence, produced } = outcome else { continue };
+            inbox.push(message, *sequence)?;
+            for out in produced {
+                outbox.push(out, &message.id)?;
             }
-        };
-        for out in &produced {
+        }
+        if !inbox.message_id.is_empty() {
+            sqlx::query(
+                "INSERT INTO inbox (message_id, sequence, tenant, idempotency_key, type, payload, now, received_at)
+                 SELECT m, s, t, k, ty, p, $7, $8
+                 FROM UNNEST($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
+                      AS u(m, s, t, k, ty, p)",
+            )
+            .bind(&inbox.message_id)
+            .bind(&inbox.sequence)
+            .bind(&inbox.tenant)
+            .bind(&inbox.idempotency_key)
+            .bind(&inbox.event_type)
+            .bind(&inbox.payload)
+            .bind(rfc3339(now))
+            .bind(rfc3339(received_at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !outbox.message_id.is_empty() {
+            // In the order given: identity values, hence outbox sequences, follow it.
             sqlx::query(
                 "INSERT INTO outbox (message_id, causation_id, type, subject, payload, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                 SELECT m, c, ty, su, p, $6
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                      WITH ORDINALITY AS u(m, c, ty, su, p, n)
+                 ORDER BY n",
             )
-            .bind(&out.id)
-            .bind(&message.id)
-            .bind(&out.event_type)
-            .bind(&out.subject)
-            .bind(to_json(out)?)
+            .bind(&outbox.message_id)
+            .bind(&outbox.causation_id)
+            .bind(&outbox.event_type)
+            .bind(&outbox.subject)
+            .bind(&outbox.payload)
             .bind(rfc3339(now))
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
-        Ok(Processed::Committed { sequence, produced })
+        Ok(outcomes)
     }
 
     async fn inbox_after(&self, after_sequence: i64, limit: u32) -> Result<Vec<InboxRecord>, StoreError> {
@@ -307,23 +332,24 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn record_delivery(
+    async fn record_deliveries(
         &self,
         subscriber: &str,
-        message_id: &str,
+        message_ids: &[String],
         subscribers: &[String],
         at: DateTime<FixedOffset>,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO deliveries (subscriber, message_id, delivered_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "INSERT INTO deliveries (subscriber, message_id, delivered_at)
+             SELECT $1, UNNEST($2::text[]), $3 ON CONFLICT DO NOTHING",
         )
         .bind(subscriber)
-        .bind(message_id)
+        .bind(message_ids)
         .bind(rfc3339(at))
         .execute(&mut *tx)
         .await?;
-        settle(&mut tx, message_id, subscribers, at).await?;
+        settle(&mut tx, message_ids, subscribers, at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -341,7 +367,7 @@ impl Store for PgStore {
         .bind(rfc3339(parked.parked_at))
         .execute(&mut *tx)
         .await?;
-        settle(&mut tx, &parked.message_id, subscribers, parked.parked_at).await?;
+        settle(&mut tx, std::slice::from_ref(&parked.message_id), subscribers, parked.parked_at).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -366,30 +392,63 @@ impl Store for PgStore {
         u64::try_from(count).map_err(|_| StoreError::Corrupt(format!("negative count {count}")))
     }
 
-    async fn file_document(&self, document: &OutboundDocument, at: DateTime<FixedOffset>) -> Result<Filed, StoreError> {
-        let hash = sha256_hex(&document.bytes);
-        let inserted = sqlx::query(
+    async fn file_documents(
+        &self,
+        documents: &[OutboundDocument],
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<Filed>, StoreError> {
+        let hashes: Vec<String> = documents.iter().map(|d| sha256_hex(&d.bytes)).collect();
+        let column = |field: fn(&OutboundDocument) -> &String| documents.iter().map(field).collect::<Vec<_>>();
+        let mut tx = self.pool.begin().await?;
+        let new: Vec<String> = sqlx::query_scalar(
             "INSERT INTO documents (id, partner, kind, business_key, bytes, content_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+             SELECT i, p, k, b, by, h, $7
+             FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[])
+                  AS u(i, p, k, b, by, h)
+             ON CONFLICT (id) DO NOTHING
+             RETURNING id",
         )
-        .bind(&document.id)
-        .bind(&document.partner)
-        .bind(&document.kind)
-        .bind(&document.business_key)
-        .bind(&document.bytes)
-        .bind(&hash)
+        .bind(column(|d| &d.id))
+        .bind(column(|d| &d.partner))
+        .bind(column(|d| &d.kind))
+        .bind(column(|d| &d.business_key))
+        .bind(documents.iter().map(|d| d.bytes.as_slice()).collect::<Vec<_>>())
+        .bind(&hashes)
         .bind(rfc3339(at))
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(Filed::New);
-        }
-        let stored: String = sqlx::query_scalar("SELECT content_hash FROM documents WHERE id = $1")
-            .bind(&document.id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(Filed::AlreadyFiled { same_bytes: stored == hash })
+        .fetch_all(&mut *tx)
+        .await?;
+        let new: std::collections::HashSet<String> = new.into_iter().collect();
+        let before: Vec<&String> = documents.iter().map(|d| &d.id).filter(|id| !new.contains(*id)).collect();
+        let stored: HashMap<String, String> = if before.is_empty() {
+            HashMap::new()
+        } else {
+            sqlx::query_as("SELECT id, content_hash FROM documents WHERE id = ANY($1)")
+                .bind(before)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        tx.commit().await?;
+        // Two documents of one batch under one id: the first is new, the second was filed.
+        let mut seen = std::collections::HashSet::new();
+        documents
+            .iter()
+            .zip(&hashes)
+            .map(|(document, hash)| {
+                if new.contains(&document.id) && seen.insert(&document.id) {
+                    return Ok(Filed::New);
+                }
+                let first = stored.get(&document.id).or_else(|| {
+                    let index = documents.iter().position(|d| d.id == document.id)?;
+                    hashes.get(index)
+                });
+                match first {
+                    Some(first) => Ok(Filed::AlreadyFiled { same_bytes: first == hash }),
+                    None => Err(StoreError::Corrupt(format!("document {} is neither new nor filed", document.id))),
+                }
+            })
+            .collect()
     }
 
     async fn document(&self, id: &str) -> Result<Option<StoredDocument>, StoreError> {
@@ -435,29 +494,74 @@ struct DocumentRow {
     created_at: String,
 }
 
-/// Marks `message_id` delivered once each of `subscribers` has acknowledged or parked it.
+/// Marks each of `message_ids` delivered once each of `subscribers` has acknowledged or
+/// parked it.
 async fn settle(
     tx: &mut Transaction<'static, Postgres>,
-    message_id: &str,
+    message_ids: &[String],
     subscribers: &[String],
     at: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     let expected = i64::try_from(subscribers.len()).unwrap_or(i64::MAX);
     sqlx::query(
-        "UPDATE outbox SET delivered_at = $2
-         WHERE message_id = $1 AND delivered_at IS NULL
+        "UPDATE outbox o SET delivered_at = $2
+         WHERE o.message_id = ANY($1) AND o.delivered_at IS NULL
            AND (SELECT COUNT(*) FROM (
-                    SELECT subscriber FROM deliveries WHERE message_id = $1
-                    UNION SELECT subscriber FROM parked WHERE message_id = $1) settled
+                    SELECT subscriber FROM deliveries d WHERE d.message_id = o.message_id
+                    UNION SELECT subscriber FROM parked p WHERE p.message_id = o.message_id) settled
                 WHERE subscriber = ANY($3)) >= $4",
     )
-    .bind(message_id)
+    .bind(message_ids)
     .bind(rfc3339(at))
     .bind(subscribers)
     .bind(expected)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The inbox rows of a batch, column by column, for one `INSERT ... SELECT FROM UNNEST`.
+#[derive(Default)]
+struct InboxColumns {
+    message_id: Vec<String>,
+    sequence: Vec<i64>,
+    tenant: Vec<String>,
+    idempotency_key: Vec<String>,
+    event_type: Vec<String>,
+    payload: Vec<String>,
+}
+
+impl InboxColumns {
+    fn push(&mut self, message: &Envelope<Value>, sequence: i64) -> Result<(), StoreError> {
+        self.message_id.push(message.id.clone());
+        self.sequence.push(sequence);
+        self.tenant.push(message.tenant.clone());
+        self.idempotency_key.push(message.idempotency_key.clone());
+        self.event_type.push(message.event_type.clone());
+        self.payload.push(to_json(message)?);
+        Ok(())
+    }
+}
+
+/// The outbox rows of a batch, column by column.
+#[derive(Default)]
+struct OutboxColumns {
+    message_id: Vec<String>,
+    causation_id: Vec<String>,
+    event_type: Vec<String>,
+    subject: Vec<String>,
+    payload: Vec<String>,
+}
+
+impl OutboxColumns {
+    fn push(&mut self, out: &Envelope<Value>, causation_id: &str) -> Result<(), StoreError> {
+        self.message_id.push(out.id.clone());
+        self.causation_id.push(causation_id.to_string());
+        self.event_type.push(out.event_type.clone());
+        self.subject.push(out.subject.clone());
+        self.payload.push(to_json(out)?);
+        Ok(())
+    }
 }
 
 /// An advisory lock key per schema and purpose: advisory locks are database-wide.
@@ -587,6 +691,57 @@ mod tests {
         on_both_stores!(submits_are_idempotent_atomic_and_replayed);
     }
 
+    /// A batch is one transaction with per-message outcomes: duplicates of the inbox and
+    /// of earlier messages of the batch, a refusal in the middle that takes no sequence.
+    async fn a_batch_decides_each_message_and_commits_once<S: Store>(store: S) {
+        let runtime = Runtime::open_with_clock(store.clone(), StockLedger::default(), clock()).await.unwrap();
+        runtime.submit(&testkit::stock_received("stock-1", "SKU-1", 3)).await.unwrap();
+        let mut by_key = testkit::reservation_requested("req-3-resent", "res-3", "SKU-1", 1);
+        by_key.idempotency_key = "req-3".to_string();
+        let batch = [
+            testkit::stock_received("stock-1", "SKU-1", 3),
+            testkit::reservation_requested("req-2", "res-2", "SKU-1", 2),
+            testkit::reservation_requested("req-bad", "res-bad", "SKU-1", 0),
+            testkit::reservation_requested("req-3", "res-3", "SKU-1", 1),
+            testkit::reservation_requested("req-2", "res-2", "SKU-1", 2),
+            by_key,
+            testkit::reservation_requested("req-4", "res-4", "SKU-1", 1),
+        ];
+        let outcomes = runtime.submit_batch(&batch).await.unwrap();
+        let summary: Vec<String> = outcomes
+            .iter()
+            .map(|outcome| match outcome {
+                Ok(Submitted::Processed { sequence, produced }) => format!("{sequence}:{}", produced[0].event_type),
+                Ok(Submitted::Duplicate { original_id, sequence }) => format!("dup {original_id}@{sequence}"),
+                Err(Error::Handler { message_id, .. }) => format!("refused {message_id}"),
+                Err(other) => panic!("{other}"),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                "dup stock-1@1",
+                "2:reservation.accepted",
+                "refused req-bad",
+                "3:reservation.accepted",
+                "dup req-2@2",
+                "dup req-3@3",
+                "4:reservation.refused",
+            ]
+        );
+        let records = store.inbox_after(0, 10).await.unwrap();
+        assert!(records.iter().map(|r| r.sequence).eq(1..=4), "gapless");
+        assert_eq!(store.pending_for("anyone", 0, 10).await.unwrap().len(), 3, "one output per handled message");
+        let reopened = Runtime::open_with_clock(store, StockLedger::default(), clock()).await.unwrap();
+        assert_eq!(reopened.replayed().diverged, 0);
+        assert_eq!(reopened.inspect(|ledger| ledger.position("SKU-1").reserved).await, 3);
+    }
+
+    #[tokio::test]
+    async fn a_batch_decides_each_message_and_commits_once_on_both_stores() {
+        on_both_stores!(a_batch_decides_each_message_and_commits_once);
+    }
+
     /// Takes every message; refuses, permanently, those whose subject is `res-bad`.
     struct Picky {
         received: Mutex<Vec<String>>,
@@ -708,9 +863,11 @@ mod tests {
                 for i in 0..40 {
                     let message =
                         testkit::reservation_requested(&format!("w{worker}-{i}"), &format!("r-{i}"), "SKU-1", 1);
-                    let outcome =
-                        store.process(&message, clock().now(), clock().now(), || Ok(Vec::new())).await.unwrap();
-                    assert!(matches!(outcome, crate::Processed::Committed { .. }));
+                    let outcome = store
+                        .process_batch(&[message], clock().now(), clock().now(), |_| Ok(Vec::new()))
+                        .await
+                        .unwrap();
+                    assert!(matches!(outcome[..], [crate::Processed::Committed { .. }]));
                 }
             });
         }

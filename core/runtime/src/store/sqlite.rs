@@ -14,7 +14,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::types::Json;
 use sqlx::{Sqlite, Transaction};
 
-use super::{Filed, InboxRecord, OutboundDocument, OutboxRecord, ParkedDelivery, Processed, Store, StoredDocument};
+use super::{
+    plan_batch, Filed, InboxRecord, Original, OutboundDocument, OutboxRecord, ParkedDelivery, Processed, Store,
+    StoredDocument,
+};
 use crate::error::StoreError;
 use crate::handler::HandlerError;
 
@@ -63,36 +66,20 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
-    async fn process<F>(
+    async fn process_batch<F>(
         &self,
-        message: &Envelope<Value>,
+        messages: &[Envelope<Value>],
         now: DateTime<FixedOffset>,
         received_at: DateTime<FixedOffset>,
         handle: F,
-    ) -> Result<Processed, StoreError>
+    ) -> Result<Vec<Processed>, StoreError>
     where
-        F: FnOnce() -> Result<Vec<Envelope<Value>>, HandlerError> + Send,
+        F: FnMut(&Envelope<Value>) -> Result<Vec<Envelope<Value>>, HandlerError> + Send,
     {
         let mut tx = self.write().await?;
-        // `WHERE true` lets SQLite parse ON CONFLICT after INSERT ... SELECT.
-        let sequence: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO inbox (message_id, sequence, tenant, idempotency_key, type, payload, now, received_at)
-             SELECT ?1, COALESCE(MAX(sequence), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM inbox WHERE true
-             ON CONFLICT DO NOTHING
-             RETURNING sequence",
-        )
-        .bind(&message.id)
-        .bind(&message.tenant)
-        .bind(&message.idempotency_key)
-        .bind(&message.event_type)
-        .bind(Json(message))
-        .bind(now)
-        .bind(received_at)
-        .fetch_optional(&mut *tx)
-        .await?;
-
-        let Some(sequence) = sequence else {
-            let (original_id, sequence): (String, i64) = sqlx::query_as(
+        let mut recorded = Vec::with_capacity(messages.len());
+        for message in messages {
+            let original: Option<(String, i64)> = sqlx::query_as(
                 "SELECT message_id, sequence FROM inbox
                  WHERE message_id = ?1 OR (tenant = ?2 AND idempotency_key = ?3)
                  ORDER BY sequence LIMIT 1",
@@ -100,35 +87,46 @@ impl Store for SqliteStore {
             .bind(&message.id)
             .bind(&message.tenant)
             .bind(&message.idempotency_key)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            tx.rollback().await?;
-            return Ok(Processed::Duplicate { original_id, sequence });
-        };
+            recorded.push(original.map(|(message_id, sequence)| Original { message_id, sequence }));
+        }
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM inbox").fetch_one(&mut *tx).await?;
 
-        let produced = match handle() {
-            Ok(produced) => produced,
-            Err(refusal) => {
-                tx.rollback().await?;
-                return Ok(Processed::Refused(refusal));
-            }
-        };
-        for out in &produced {
+        let outcomes = plan_batch(messages, recorded, last, handle);
+        for (message, outcome) in messages.iter().zip(&outcomes) {
+            let Processed::Committed { sequence, produced } = outcome else { continue };
             sqlx::query(
-                "INSERT INTO outbox (message_id, causation_id, type, subject, payload, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO inbox (message_id, sequence, tenant, idempotency_key, type, payload, now, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
-            .bind(&out.id)
             .bind(&message.id)
-            .bind(&out.event_type)
-            .bind(&out.subject)
-            .bind(Json(out))
+            .bind(sequence)
+            .bind(&message.tenant)
+            .bind(&message.idempotency_key)
+            .bind(&message.event_type)
+            .bind(Json(message))
             .bind(now)
+            .bind(received_at)
             .execute(&mut *tx)
             .await?;
+            for out in produced {
+                sqlx::query(
+                    "INSERT INTO outbox (message_id, causation_id, type, subject, payload, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .bind(&out.id)
+                .bind(&message.id)
+                .bind(&out.event_type)
+                .bind(&out.subject)
+                .bind(Json(out))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
-        Ok(Processed::Committed { sequence, produced })
+        Ok(outcomes)
     }
 
     async fn inbox_after(&self, after_sequence: i64, limit: u32) -> Result<Vec<InboxRecord>, StoreError> {
@@ -203,23 +201,26 @@ impl Store for SqliteStore {
         Ok(rows.into_iter().map(|(sequence, Json(message))| OutboxRecord { sequence, message }).collect())
     }
 
-    async fn record_delivery(
+    async fn record_deliveries(
         &self,
         subscriber: &str,
-        message_id: &str,
+        message_ids: &[String],
         subscribers: &[String],
         at: DateTime<FixedOffset>,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        sqlx::query(
-            "INSERT INTO deliveries (subscriber, message_id, delivered_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-        )
-        .bind(subscriber)
-        .bind(message_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
-        settle(&mut tx, message_id, subscribers, at).await?;
+        for message_id in message_ids {
+            sqlx::query(
+                "INSERT INTO deliveries (subscriber, message_id, delivered_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(subscriber)
+            .bind(message_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            settle(&mut tx, message_id, subscribers, at).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -262,30 +263,41 @@ impl Store for SqliteStore {
         u64::try_from(count).map_err(|_| StoreError::Corrupt(format!("negative count {count}")))
     }
 
-    async fn file_document(&self, document: &OutboundDocument, at: DateTime<FixedOffset>) -> Result<Filed, StoreError> {
-        let hash = sha256_hex(&document.bytes);
-        let inserted = sqlx::query(
-            "INSERT INTO documents (id, partner, kind, business_key, bytes, content_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&document.id)
-        .bind(&document.partner)
-        .bind(&document.kind)
-        .bind(&document.business_key)
-        .bind(&document.bytes)
-        .bind(&hash)
-        .bind(at)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(Filed::New);
-        }
-        let stored: String = sqlx::query_scalar("SELECT content_hash FROM documents WHERE id = ?1")
+    async fn file_documents(
+        &self,
+        documents: &[OutboundDocument],
+        at: DateTime<FixedOffset>,
+    ) -> Result<Vec<Filed>, StoreError> {
+        let mut tx = self.write().await?;
+        let mut filed = Vec::with_capacity(documents.len());
+        for document in documents {
+            let hash = sha256_hex(&document.bytes);
+            let inserted = sqlx::query(
+                "INSERT INTO documents (id, partner, kind, business_key, bytes, content_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
+            )
             .bind(&document.id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(Filed::AlreadyFiled { same_bytes: stored == hash })
+            .bind(&document.partner)
+            .bind(&document.kind)
+            .bind(&document.business_key)
+            .bind(&document.bytes)
+            .bind(&hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted == 1 {
+                filed.push(Filed::New);
+                continue;
+            }
+            let stored: String = sqlx::query_scalar("SELECT content_hash FROM documents WHERE id = ?1")
+                .bind(&document.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            filed.push(Filed::AlreadyFiled { same_bytes: stored == hash });
+        }
+        tx.commit().await?;
+        Ok(filed)
     }
 
     async fn document(&self, id: &str) -> Result<Option<StoredDocument>, StoreError> {

@@ -1,9 +1,6 @@
 //! Submitting: idempotency, atomicity, derived envelopes, restart by replay, concurrency.
 
-use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
 
 use chrono::{DateTime, FixedOffset, TimeDelta};
 use crossdock_model::{Envelope, SCHEMA_VERSION};
@@ -225,45 +222,29 @@ async fn replay_fails_when_the_handler_refuses_what_it_once_accepted() {
     }
 }
 
-/// A ledger that tells when it has been called.
-struct Observed {
-    ledger: StockLedger,
-    called: Arc<AtomicBool>,
-}
-
-impl Handler for Observed {
-    fn handle(&mut self, message: &Envelope<Value>, now: DateTime<FixedOffset>) -> Result<Vec<Produced>, HandlerError> {
-        self.called.store(true, Ordering::SeqCst);
-        self.ledger.handle(message, now)
-    }
-}
-
+/// The store fails after the handler ran (as a lost connection or a dropped submit would
+/// leave it): the ledger has reserved, the store has not. The runtime refuses work until
+/// it is reopened, and reopening rebuilds the state the store has.
 #[tokio::test]
-async fn a_submit_dropped_after_handling_stops_the_runtime_until_it_is_reopened() {
+async fn a_store_failure_after_handling_stops_the_runtime_until_it_is_reopened() {
     let dir = tempfile::tempdir().unwrap();
-    let called = Arc::new(AtomicBool::new(false));
-    let handler = Observed { ledger: StockLedger::default(), called: Arc::clone(&called) };
-    let runtime = Runtime::open_with_clock(open_store(&dir).await, handler, clock()).await.unwrap();
+    let runtime = open_ledger(open_store(&dir).await, clock()).await;
     runtime.submit(&testkit::stock_received("stock-1", "SKU-1", 10)).await.unwrap();
-    called.store(false, Ordering::SeqCst);
+    // An outbox row already under the id req-1's decision will take: its insert fails.
+    let planted = "INSERT INTO outbox (message_id, causation_id, type, subject, payload, created_at)
+                   VALUES ('req-1#0', 'stock-1', 'planted', 'x', '{}', '2026-01-01T00:00:00Z')";
+    sqlx::query(planted).execute(runtime.store().pool()).await.unwrap();
 
-    // Poll the submit until the handler has run, then drop it before it commits (as a
-    // caller's timeout would): the ledger has reserved, the store has not.
     let request = testkit::reservation_requested("req-1", "res-1", "SKU-1", 4);
-    {
-        let mut submit = std::pin::pin!(runtime.submit(&request));
-        std::future::poll_fn(|cx| match submit.as_mut().poll(cx) {
-            Poll::Ready(result) => panic!("the submit finished before it could be dropped: {result:?}"),
-            Poll::Pending if called.load(Ordering::SeqCst) => Poll::Ready(()),
-            Poll::Pending => Poll::Pending,
-        })
-        .await;
-    }
+    assert!(matches!(runtime.submit(&request).await, Err(Error::Store(_))));
+    assert!(runtime.is_poisoned().await);
     let next = testkit::reservation_requested("req-2", "res-2", "SKU-1", 1);
     assert!(matches!(runtime.submit(&next).await, Err(Error::Poisoned)));
     drop(runtime);
 
-    let reopened = open_ledger(open_store(&dir).await, clock()).await;
+    let store = open_store(&dir).await;
+    sqlx::query("DELETE FROM outbox WHERE type = 'planted'").execute(store.pool()).await.unwrap();
+    let reopened = open_ledger(store, clock()).await;
     assert_eq!(reopened.inspect(|ledger| ledger.position("SKU-1").reserved).await, 0);
     assert_eq!(count(reopened.store(), "SELECT COUNT(*) FROM inbox").await, 1);
     assert!(matches!(reopened.submit(&request).await.unwrap(), Submitted::Processed { sequence: 2, .. }));
