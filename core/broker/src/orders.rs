@@ -208,7 +208,10 @@ impl LineRecord {
             return self.status;
         }
         let live = || self.allocations.iter().filter(|a| a.live());
-        if self.open_quantity() > Decimal::ZERO || live().any(|a| matches!(a.hold, Hold::Claimed { .. })) {
+        // Open quantity above zero: live allocations cover less than the line.
+        let covered: Decimal = live().map(|a| a.quantity).sum();
+        if !crate::inventory::at_least(covered, self.quantity) || live().any(|a| matches!(a.hold, Hold::Claimed { .. }))
+        {
             return LineStatus::Backordered;
         }
         match live().map(|a| a.stage).min() {
