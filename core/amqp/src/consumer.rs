@@ -29,11 +29,11 @@ pub struct ConsumerConfig {
     pub name: String,
     /// Topic patterns of the event types it wants (`order.*`, `#`).
     pub bindings: Vec<String>,
-    /// Unacknowledged deliveries RabbitMQ may push ahead. Handling is sequential per
-    /// consumer (the runtime serialises handling anyway), so the prefetch only has to hide
-    /// the round trip between an ack and the next delivery: 32 keeps the worker busy while
-    /// bounding what a crashed worker hands back for redelivery and what it takes away
-    /// from competing workers.
+    /// Unacknowledged deliveries RabbitMQ may push ahead, and so the largest batch: what
+    /// has arrived is handled together (one transaction, one multiple-ack). 256 amortises
+    /// the commit's fsync over a few hundred messages under load, while bounding what a
+    /// crashed worker hands back for redelivery and what it takes away from competing
+    /// workers; at low rates batches are small and nothing waits to fill one.
     pub prefetch: u16,
     /// Attempts before a message that keeps failing transiently is parked.
     pub max_attempts: u32,

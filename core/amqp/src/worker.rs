@@ -106,7 +106,7 @@ async fn own<H: Handler + 'static>(
         first_backoff: Duration::from_millis(50),
         max_backoff: Duration::from_secs(5),
         poll_interval: Duration::from_millis(200),
-        batch_size: 512,
+        batch_size: 2048,
         ..BusConfig::default()
     };
     let mut tasks = JoinSet::new();

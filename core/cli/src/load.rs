@@ -1,11 +1,14 @@
 //! `crossdock load`: a reproducible synthetic load through the distributed deployment's
-//! real path (RabbitMQ intake, the runtime on PostgreSQL, the outbox relay, an outbound
-//! consumer), then the ceiling of raw lapin publish + consume on the same broker with the
+//! real path — orders published to RabbitMQ, the broker (the hub's handler on the
+//! network of `hub`, capacities raised to the load's size) on PostgreSQL, the outbox
+//! relay, the partner documents connector filing every PO (X12 850), 940 and fulfillment
+//! request — then the ceiling of raw lapin publish + consume on the same broker with the
 //! same message size, confirms and acks.
 //!
-//! The load is the runtime's test ledger (reservations of one unit against a stock of
-//! 90% of the orders, so that 10% are refused and overselling would show), in its own
-//! PostgreSQL schema and under its own queue prefix, both removed at the end.
+//! The workload ([`crossdock_hub::workload`]) has every kind of order, and a constrained
+//! item wanted by more orders than there are units, so that overselling would show. It
+//! runs in its own PostgreSQL schema and under its own queue prefix, both removed at the
+//! end. Release is the moment an order's sourcing decision reaches the connectors.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,9 +18,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use crossdock_amqp::{run_worker, ConsumerConfig, Publisher, Topology, WorkerConfig};
+use crossdock_hub::outbound::PartnerDocuments;
+use crossdock_hub::workload::{scaled_for_load, workload};
+use crossdock_hub::{BrokerHandler, HubConfig};
 use crossdock_model::Envelope;
-use crossdock_runtime::testkit::{self, StockLedger};
-use crossdock_runtime::{async_trait, DeliveryError, PgStore, Store, Subscriber};
+use crossdock_runtime::{async_trait, DeliveryError, PgStore, Runtime, Subscriber, SystemClock};
 use futures_util::StreamExt;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions,
@@ -28,119 +33,196 @@ use lapin::BasicProperties;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::serve::DistributedConfig;
+use crate::serve::{DistributedConfig, StoreControlNumbers};
 
 /// Publishes in flight before waiting for their confirms.
 const CONFIRM_WINDOW: usize = 256;
+/// The release probe's consumer name and what it listens to.
+const PROBE: &str = "load-release-probe";
+const RELEASE: &str = "sourcing.decided";
+/// The partner documents the broker's requests become.
+const REQUESTS: &str = "('po.issued', 'fulfillment.requested')";
 
-pub fn run(orders: usize, workers: usize, config_path: &Path) -> Result<ExitCode> {
-    if orders == 0 || workers == 0 {
-        bail!("--orders and --workers must be at least 1");
+pub fn run(orders: usize, workers: usize, rate: Option<u32>, config_path: &Path) -> Result<ExitCode> {
+    if orders == 0 || workers == 0 || rate == Some(0) {
+        bail!("--orders, --workers and --rate must be at least 1");
     }
     let config = DistributedConfig::load(config_path)?;
+    let hub = scaled_for_load(HubConfig::load(&config.hub)?, orders);
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(async move {
         let run_id = format!("load_{}_{}", std::process::id(), chrono::Utc::now().timestamp_millis());
         let topology = Topology::new(format!("{}.{run_id}", config.amqp.prefix));
         let schema = format!("crossdock_{run_id}");
+        let out_dir = std::env::temp_dir().join(format!("crossdock-{run_id}"));
         let store = PgStore::connect_in_schema(&config.postgres.url, &schema).await.context("PostgreSQL")?;
-        let result = measure(orders, workers, &config, &topology, &store).await;
+        let run = Run { orders, workers, rate, config: &config, hub: &hub, topology: &topology, store: &store };
+        let result = run.measure(&out_dir).await;
         tear_down(&config.amqp.url, &topology).await;
         store.drop_schema().await?;
+        let _ = std::fs::remove_dir_all(&out_dir);
         let line = result?;
         println!("{line}");
         Ok(ExitCode::SUCCESS)
     })
 }
 
-async fn measure(
+struct Run<'a> {
     orders: usize,
     workers: usize,
-    config: &DistributedConfig,
-    topology: &Topology,
-    store: &PgStore,
-) -> Result<String> {
-    let stock = (orders as u64 * 9) / 10;
-    let released = Arc::new(Released::default());
-    let (stop, stopping) = watch::channel(false);
-    let mut tasks = Vec::new();
-    for _ in 0..workers {
-        let worker_store = PgStore::connect_in_schema(&config.postgres.url, store.schema()).await?;
-        let worker = WorkerConfig {
-            amqp_url: config.amqp.url.clone(),
-            topology: topology.clone(),
-            intake: ConsumerConfig::new("intake", &["stock.*", "reservation.requested"]),
-            ownership_poll: Duration::from_millis(200),
-        };
-        let probe = Arc::new(Probe { store: worker_store.clone(), released: Arc::clone(&released) });
-        let outbound = vec![(
-            ConsumerConfig::new("documents", &["reservation.accepted", "reservation.refused"]),
-            probe as Arc<dyn Subscriber>,
-        )];
-        let mut stopping = stopping.clone();
-        tasks.push(tokio::spawn(run_worker(worker, worker_store, StockLedger::default, outbound, async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        })));
-    }
-    while store.lease_epoch().await? == 0 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-
-    let publisher = Publisher::new(config.amqp.url.clone(), topology.clone());
-    publisher.publish_event(&testkit::stock_received("stock", "SKU-1", stock)).await?;
-    let requests: Vec<Envelope<Value>> = (0..orders)
-        .map(|i| testkit::reservation_requested(&format!("order-{i}"), &format!("order-{i}"), "SKU-1", 1))
-        .collect();
-    let message_size = serde_json::to_vec(&requests[0])?.len();
-    let started = Instant::now();
-    for window in requests.chunks(CONFIRM_WINDOW) {
-        let sent_at = Instant::now();
-        released.intake.lock().unwrap().extend(window.iter().map(|m| (m.id.clone(), sent_at)));
-        futures_util::future::try_join_all(window.iter().map(|m| publisher.publish_event(m))).await?;
-    }
-    let deadline = Instant::now() + Duration::from_secs(60 + orders as u64 / 100);
-    while released.count() < orders && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let elapsed = started.elapsed();
-    let _ = stop.send(true);
-    for task in tasks {
-        task.await?.context("a worker")?;
-    }
-
-    let figures = released.figures(orders);
-    let inbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox").fetch_one(store.pool()).await?;
-    let accepted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE type = 'reservation.accepted'")
-        .fetch_one(store.pool())
-        .await?;
-    let handled_twice = (inbox - 1 - orders as i64).max(0) as usize;
-    let oversold = (accepted - stock as i64).max(0);
-    let raw = raw_ceiling(&config.amqp.url, topology, orders.min(20_000), message_size).await.context("raw ceiling")?;
-    let rate = figures.released as f64 / elapsed.as_secs_f64();
-    Ok(format!(
-        "orders={orders} workers={workers} orders/s={rate:.0} p50={:.1}ms p99={:.1}ms lost={} duplicated={} \
-         oversold={oversold} | raw lapin publish+consume (confirms, acks, {message_size} B)={raw:.0} msg/s; \
-         end-to-end = {:.1}% of raw",
-        figures.p50_ms,
-        figures.p99_ms,
-        orders - figures.released,
-        figures.duplicated + handled_twice,
-        100.0 * rate / raw
-    ))
+    rate: Option<u32>,
+    config: &'a DistributedConfig,
+    hub: &'a HubConfig,
+    topology: &'a Topology,
+    store: &'a PgStore,
 }
 
-/// Release times by order, as the outbound consumer first files each decision.
+impl Run<'_> {
+    async fn measure(&self, out_dir: &Path) -> Result<String> {
+        let Run { orders, workers, config, hub, topology, store, .. } = *self;
+        let released = Arc::new(Released::default());
+        let (stop, stopping) = watch::channel(false);
+        let mut tasks = Vec::new();
+        for _ in 0..workers {
+            let worker_store = PgStore::connect_in_schema(&config.postgres.url, store.schema()).await?;
+            let worker = WorkerConfig {
+                amqp_url: config.amqp.url.clone(),
+                topology: topology.clone(),
+                intake: config.consumer("intake", &config.amqp.intake),
+                ownership_poll: Duration::from_millis(200),
+            };
+            let documents = PartnerDocuments::new(
+                worker_store.clone(),
+                Arc::new(SystemClock),
+                hub,
+                Box::new(StoreControlNumbers(worker_store.clone())),
+                out_dir.to_path_buf(),
+            );
+            let probe = Arc::new(Probe { released: Arc::clone(&released) });
+            let outbound = vec![
+                (
+                    config.consumer("partner-documents", &config.amqp.outbound),
+                    Arc::new(documents) as Arc<dyn Subscriber>,
+                ),
+                (ConsumerConfig::new(PROBE, &[RELEASE]), probe as Arc<dyn Subscriber>),
+            ];
+            let mut stopping = stopping.clone();
+            let hub = hub.clone();
+            let handler = move || BrokerHandler::new(&hub);
+            tasks.push(tokio::spawn(run_worker(worker, worker_store, handler, outbound, async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            })));
+        }
+        while store.lease_epoch().await? == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        let publisher = Publisher::new(config.amqp.url.clone(), topology.clone());
+        let load = workload(hub, orders, "LOAD", chrono::Utc::now().fixed_offset());
+        for outcome in publisher.publish_events(&load.stock).await {
+            outcome?;
+        }
+        let message_size = serde_json::to_vec(&load.orders[0])?.len();
+        let started = Instant::now();
+        self.send(&publisher, &load.orders, &released, started).await?;
+        let deadline = Instant::now() + Duration::from_secs(60 + orders as u64 / 100);
+        while released.count() < orders && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let elapsed = started.elapsed();
+        // The documents are filed alongside; wait for the last ones before counting.
+        while self.unfiled().await? > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let _ = stop.send(true);
+        for task in tasks {
+            task.await?.context("a worker")?;
+        }
+
+        let figures = released.figures();
+        let count = |sql: String| async move { sqlx::query_scalar::<_, i64>(&sql).fetch_one(store.pool()).await };
+        let decided = count(format!("SELECT COUNT(DISTINCT subject) FROM outbox WHERE type = '{RELEASE}'")).await?;
+        let decided_twice =
+            count(format!("SELECT COUNT(*) - COUNT(DISTINCT subject) FROM outbox WHERE type = '{RELEASE}'")).await?;
+        let sent_twice =
+            count("SELECT COUNT(*) - COUNT(DISTINCT (partner, business_key)) FROM documents".to_string()).await?;
+        let documents = count("SELECT COUNT(*) FROM documents".to_string()).await?;
+        let unfiled = self.unfiled().await?;
+        let lost = (orders as i64 - decided) + (orders - figures.released) as i64 + unfiled;
+        // The broker's state rebuilt from what was committed: no unit promised twice.
+        let replayed = Runtime::open(store.clone(), BrokerHandler::new(hub)).await?;
+        let oversold = match replayed.inspect(|handler| handler.broker().check_invariants()).await {
+            Ok(()) => "0".to_string(),
+            Err(violation) => format!("1 ({violation})"),
+        };
+        let raw =
+            raw_ceiling(&config.amqp.url, topology, orders.min(20_000), message_size).await.context("raw ceiling")?;
+        let rate = figures.released as f64 / elapsed.as_secs_f64();
+        Ok(format!(
+            "orders={orders} workers={workers} sent={} orders/s={rate:.0} p50={:.1}ms p99={:.1}ms documents={documents} \
+             lost={lost} duplicated={} oversold={oversold} redelivered={} | raw lapin publish+consume (confirms, acks, \
+             {message_size} B)={raw:.0} msg/s; end-to-end = {:.1}% of raw",
+            self.rate.map_or("at once".to_string(), |r| format!("{r}/s")),
+            figures.p50_ms,
+            figures.p99_ms,
+            decided_twice + sent_twice,
+            figures.redelivered,
+            100.0 * rate / raw
+        ))
+    }
+
+    /// Publishes the orders, all at once in confirm windows, or paced at `--rate`; notes
+    /// when each was sent.
+    async fn send(
+        &self,
+        publisher: &Publisher,
+        orders: &[Envelope<Value>],
+        released: &Released,
+        started: Instant,
+    ) -> Result<()> {
+        let window = match self.rate {
+            // Every 10 ms, what the rate asks for then.
+            Some(rate) => (rate as usize / 100).max(1),
+            None => CONFIRM_WINDOW,
+        };
+        for (index, chunk) in orders.chunks(window).enumerate() {
+            if let Some(rate) = self.rate {
+                let due = started + Duration::from_secs_f64((index * window) as f64 / f64::from(rate));
+                tokio::time::sleep_until(due.into()).await;
+            }
+            let sent_at = Instant::now();
+            released.sent.lock().unwrap().extend(chunk.iter().map(|m| (m.id.clone(), sent_at)));
+            for outcome in publisher.publish_events(chunk).await {
+                outcome?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Requests of the broker with no partner document filed yet.
+    async fn unfiled(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM outbox o WHERE o.type IN {REQUESTS}
+             AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = o.message_id)"
+        ))
+        .fetch_one(self.store.pool())
+        .await?)
+    }
+}
+
+/// When each order was sent and when its decision reached the connectors.
 #[derive(Default)]
 struct Released {
-    intake: Mutex<HashMap<String, Instant>>,
+    sent: Mutex<HashMap<String, Instant>>,
     latencies: Mutex<Vec<Duration>>,
-    /// Decisions filed as new more than once: a document sent twice.
-    duplicated: Mutex<usize>,
     seen: Mutex<std::collections::HashSet<String>>,
+    /// Decisions delivered again after they were taken: at-least-once transport, which
+    /// connectors absorb; not a duplicate effect.
+    redelivered: Mutex<usize>,
 }
 
 struct Figures {
     released: usize,
-    duplicated: usize,
+    redelivered: usize,
     p50_ms: f64,
     p99_ms: f64,
 }
@@ -150,7 +232,7 @@ impl Released {
         self.seen.lock().unwrap().len()
     }
 
-    fn figures(&self, _orders: usize) -> Figures {
+    fn figures(&self) -> Figures {
         let mut latencies = self.latencies.lock().unwrap().clone();
         latencies.sort();
         let at = |q: f64| {
@@ -160,59 +242,33 @@ impl Released {
         };
         Figures {
             released: self.count(),
-            duplicated: *self.duplicated.lock().unwrap(),
+            redelivered: *self.redelivered.lock().unwrap(),
             p50_ms: at(0.50),
             p99_ms: at(0.99),
         }
     }
 }
 
-/// The outbound connector of the load: files each decision once (as a real connector
-/// does) and notes when the order it answers was released.
+/// A connector that notes when each order's decision reached it.
 struct Probe {
-    store: PgStore,
     released: Arc<Released>,
 }
 
 #[async_trait]
 impl Subscriber for Probe {
     fn name(&self) -> &str {
-        "documents"
+        PROBE
     }
 
     async fn deliver(&self, message: &Envelope<Value>) -> Result<(), DeliveryError> {
-        self.deliver_batch(std::slice::from_ref(message)).await.pop().expect("one outcome per message")
-    }
-
-    /// Files the batch's decisions in one transaction, as the partner documents connector does.
-    async fn deliver_batch(&self, messages: &[Envelope<Value>]) -> Vec<Result<(), DeliveryError>> {
-        let documents: Vec<_> = messages
-            .iter()
-            .map(|message| crossdock_runtime::OutboundDocument {
-                id: message.id.clone(),
-                partner: "load".to_string(),
-                kind: "json/reservation".to_string(),
-                business_key: message.subject.clone(),
-                bytes: Vec::new(),
-            })
-            .collect();
-        let filed = match self.store.file_documents(&documents, chrono::Utc::now().fixed_offset()).await {
-            Ok(filed) => filed,
-            Err(e) => return vec![Err(DeliveryError::Transient(e.to_string()))],
-        };
-        for (message, filed) in messages.iter().zip(filed) {
-            if filed != crossdock_runtime::Filed::New {
-                continue;
-            }
-            let order = message.causation_id.clone().unwrap_or_default();
-            let sent_at = self.released.intake.lock().unwrap().get(&order).copied();
-            if !self.released.seen.lock().unwrap().insert(order) {
-                *self.released.duplicated.lock().unwrap() += 1;
-            } else if let Some(sent_at) = sent_at {
-                self.released.latencies.lock().unwrap().push(sent_at.elapsed());
-            }
+        let order = &message.subject;
+        let sent_at = self.released.sent.lock().unwrap().get(order).copied();
+        if !self.released.seen.lock().unwrap().insert(order.clone()) {
+            *self.released.redelivered.lock().unwrap() += 1;
+        } else if let Some(sent_at) = sent_at {
+            self.released.latencies.lock().unwrap().push(sent_at.elapsed());
         }
-        messages.iter().map(|_| Ok(())).collect()
+        Ok(())
     }
 }
 
@@ -274,7 +330,7 @@ async fn raw_ceiling(url: &str, topology: &Topology, messages: usize, size: usiz
 async fn tear_down(url: &str, topology: &Topology) {
     let Ok(connection) = lapin::Connection::connect(url, crossdock_amqp::connection_properties()).await else { return };
     if let Ok(channel) = connection.create_channel().await {
-        let _ = topology.delete(&channel, &["intake", "documents"]).await;
+        let _ = topology.delete(&channel, &["intake", "partner-documents", PROBE]).await;
     }
     let _ = connection.close(200, "done").await;
 }

@@ -107,6 +107,10 @@ enum Command {
         orders: usize,
         #[arg(long, default_value_t = 1)]
         workers: usize,
+        /// Orders per second to send at (all at once when not given): latency is measured
+        /// at a rate the deployment keeps up with.
+        #[arg(long)]
+        rate: Option<u32>,
         #[arg(long, default_value = "config/distributed.toml")]
         config: PathBuf,
     },
@@ -160,7 +164,7 @@ fn main() -> ExitCode {
         Command::Thread { po_number, config, json } => thread_cmd::run(&po_number, &config, &cli.data_dir, json),
         Command::Match { po, documents, policy } => match_cmd::run(&po, &documents, policy.as_deref()),
         Command::Serve { config } => serve::run(&config),
-        Command::Load { orders, workers, config } => load::run(orders, workers, &config),
+        Command::Load { orders, workers, rate, config } => load::run(orders, workers, rate, &config),
         Command::Ack { file, kind } => ack::run(&file, kind.as_deref(), &cli.partners, &cli.data_dir),
         Command::Mapping { command: MappingCommand::Test { mapping, sample, expect } } => {
             mapping_cmd::test(&mapping, &sample, expect.as_deref())

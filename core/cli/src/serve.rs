@@ -102,7 +102,7 @@ pub fn run(config_path: &Path) -> Result<ExitCode> {
 
 /// Control numbers from the shared store, so that workers never hand out the same one.
 /// The X12 writer asks synchronously; this runs on a multi-threaded runtime's worker.
-struct StoreControlNumbers(PgStore);
+pub struct StoreControlNumbers(pub PgStore);
 
 impl ControlNumbers for StoreControlNumbers {
     fn next(&mut self, partner: &str, kind: ControlKind) -> Result<u64, ControlError> {

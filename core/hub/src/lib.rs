@@ -26,6 +26,7 @@ pub mod intake;
 pub mod outbound;
 pub mod sink;
 pub mod threads;
+pub mod workload;
 
 pub use config::{ConfigError, HubConfig};
 pub use handler::BrokerHandler;

@@ -238,9 +238,15 @@ impl<S: Store> PartnerDocuments<S> {
         let ext = if doc.kind.starts_with("x12/") { "edi" } else { "json" };
         let dir = self.out_dir.join(file_safe(&doc.partner));
         let path = dir.join(format!("{}.{ext}", file_safe(&format!("{}-{}", doc.business_key, m.id))));
-        std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(&path, &doc.bytes))
-            .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())))?;
+        let bytes = doc.bytes.clone();
+        // Blocking file system calls stay off the async workers.
+        tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| std::fs::write(&path, bytes))
+                .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())))
+        })
+        .await
+        .map_err(|e| DeliveryError::Transient(format!("the file writer failed: {e}")))??;
         self.report(m, doc).await
     }
 }
