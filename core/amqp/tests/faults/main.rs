@@ -1,8 +1,16 @@
-//! Worker processes under faults: the broker owner is killed with SIGKILL mid-run and a
-//! new worker starts, every RabbitMQ connection is closed mid-run, every input arrives
-//! twice, and some inputs are refused by the handler. Afterwards: each order handled once
-//! in effect, no unit reserved twice or beyond the stock, every decision sent exactly
-//! once, every refusal parked with its reason.
+//! Worker processes under faults, over 10,000 orders: the broker owner is killed with
+//! SIGKILL mid-run and a new worker starts, RabbitMQ itself is restarted mid-run, every
+//! RabbitMQ connection is closed mid-run, every input arrives twice, and some inputs are
+//! refused by the handler. Afterwards: each order handled once in effect, no unit reserved
+//! twice or beyond the stock, every decision sent exactly once, every refusal parked with
+//! its reason.
+//!
+//! A test binary of its own: restarting RabbitMQ would disturb tests running beside it
+//! (cargo runs test binaries one after the other).
+
+#[path = "../amqp/support.rs"]
+#[allow(dead_code)]
+mod support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -13,10 +21,12 @@ use crossdock_runtime::{PgStore, Runtime, Store};
 use lapin::options::{BasicGetOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 
-use crate::support::{amqp_url, count, database_url, eventually, unique};
+use support::{amqp_url, count, database_url, eventually, unique};
 
-const STOCK: u64 = 400;
-const REQUESTS: usize = 1500;
+const STOCK: u64 = 2_500;
+const REQUESTS: usize = 10_000;
+/// Inputs published together (each twice), their confirms awaited together.
+const WINDOW: usize = 250;
 const REFUSED: usize = 10;
 
 /// The worker processes; killed when the test ends, however it ends.
@@ -120,12 +130,12 @@ async fn killed_owner_closed_connections_and_duplicates_lose_nothing_and_do_noth
     for i in 0..REFUSED {
         inputs.push(testkit::reservation_requested(&format!("bad-{i}"), &format!("bad-{i}"), "SKU-1", 0));
     }
-    let mut killed = false;
-    let mut reconnected = false;
-    for (n, message) in inputs.iter().enumerate() {
-        publish_until_confirmed(&publisher, message).await;
-        publish_until_confirmed(&publisher, message).await;
-        if !killed && n == REQUESTS / 3 {
+    let (mut killed, mut restarted, mut reconnected) = (false, false, false);
+    for (n, window) in inputs.chunks(WINDOW).enumerate() {
+        publish_until_confirmed(&publisher, window).await;
+        publish_until_confirmed(&publisher, window).await;
+        let sent = (n + 1) * WINDOW;
+        if !killed && sent >= REQUESTS / 4 {
             eventually("the owner to be busy", Duration::from_secs(60), || async {
                 count(&store, "SELECT COUNT(*) FROM inbox").await > 100
             })
@@ -134,18 +144,25 @@ async fn killed_owner_closed_connections_and_duplicates_lose_nothing_and_do_noth
             workers.start();
             killed = true;
         }
-        if !reconnected && n == 2 * REQUESTS / 3 {
+        if !restarted && sent >= REQUESTS / 2 {
+            // The whole node: its connections drop, its quorum queues recover from disk.
+            rabbitmqctl(&["stop_app"]).unwrap();
+            rabbitmqctl(&["start_app"]).unwrap();
+            rabbitmqctl(&["await_startup"]).unwrap();
+            restarted = true;
+        }
+        if !reconnected && sent >= 3 * REQUESTS / 4 {
             rabbitmqctl(&["close_all_connections", "-p", &vhost, "fault test"]).unwrap();
             reconnected = true;
         }
     }
 
     let expected_inbox = 1 + REQUESTS as i64;
-    eventually("every input handled", Duration::from_secs(120), || async {
+    eventually("every input handled", Duration::from_secs(300), || async {
         count(&store, "SELECT COUNT(*) FROM inbox").await == expected_inbox
     })
     .await;
-    eventually("every decision sent", Duration::from_secs(120), || async {
+    eventually("every decision sent", Duration::from_secs(300), || async {
         count(&store, "SELECT COUNT(*) FROM documents").await == REQUESTS as i64
             && store.undelivered().await.unwrap() == 0
     })
@@ -201,11 +218,19 @@ async fn killed_owner_closed_connections_and_duplicates_lose_nothing_and_do_noth
     store.drop_schema().await.unwrap();
 }
 
-/// The test's own publisher also loses its connection when all are closed: retry.
-async fn publish_until_confirmed(publisher: &Publisher, message: &crossdock_model::Envelope<serde_json::Value>) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while let Err(failure) = publisher.publish_event(message).await {
-        assert!(tokio::time::Instant::now() < deadline, "cannot publish {}: {failure}", message.id);
-        tokio::time::sleep(Duration::from_millis(50)).await;
+/// The test's own publisher also loses its connection when RabbitMQ goes away: what was
+/// not confirmed is published again.
+async fn publish_until_confirmed(publisher: &Publisher, messages: &[crossdock_model::Envelope<serde_json::Value>]) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut pending = messages.to_vec();
+    while !pending.is_empty() {
+        let outcomes = publisher.publish_events(&pending).await;
+        let failed: Vec<_> =
+            pending.iter().zip(&outcomes).filter(|(_, outcome)| outcome.is_err()).map(|(m, _)| m.clone()).collect();
+        if let Some(Err(failure)) = outcomes.iter().find(|outcome| outcome.is_err()) {
+            assert!(tokio::time::Instant::now() < deadline, "cannot publish {}: {failure}", failed[0].id);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        pending = failed;
     }
 }
