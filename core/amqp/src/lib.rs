@@ -32,7 +32,7 @@ mod worker;
 pub use consumer::{consume, replay_parked, ConsumerConfig, Intake};
 pub use error::AmqpError;
 pub use publisher::{OutboxRelay, Publisher};
-pub use topology::{headers, Topology};
+pub use topology::{headers, topic_matches, Topology};
 pub use worker::{run_worker, Outbound, WorkerConfig};
 
 /// Connects, without ever logging the URL (it may carry a password).

@@ -179,3 +179,47 @@ pub(crate) fn header_count(headers: Option<&FieldTable>, name: &str) -> u32 {
         _ => 0,
     }
 }
+
+/// Whether routing key `key` matches topic `pattern` as RabbitMQ's topic exchange decides:
+/// words split on `.`, `*` stands for exactly one word, `#` for zero or more. Written here
+/// (a dozen lines) because the relay must decide without asking the broker.
+pub fn topic_matches(pattern: &str, key: &str) -> bool {
+    fn words(pattern: &[&str], key: &[&str]) -> bool {
+        match (pattern.split_first(), key.split_first()) {
+            (None, None) => true,
+            (Some((&"#", rest)), _) => words(rest, key) || (!key.is_empty() && words(pattern, &key[1..])),
+            (Some((&"*", rest)), Some((_, key_rest))) => words(rest, key_rest),
+            (Some((word, rest)), Some((first, key_rest))) => word == first && words(rest, key_rest),
+            _ => false,
+        }
+    }
+    let pattern: Vec<&str> = pattern.split('.').collect();
+    let key: Vec<&str> = key.split('.').collect();
+    words(&pattern, &key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::topic_matches;
+
+    #[test]
+    fn topic_patterns_match_as_rabbitmq_does() {
+        let cases = [
+            ("#", "po.issued", true),
+            ("po.#", "po.issued", true),
+            ("po.#", "po", true),
+            ("po.#", "po.change.issued", true),
+            ("po.*", "po.issued", true),
+            ("po.*", "po.change.issued", false),
+            ("*.received", "order.received", true),
+            ("*.received", "received", false),
+            ("sourcing.decided", "sourcing.decided", true),
+            ("sourcing.decided", "sourcing.decided.x", false),
+            ("#.issued", "po.change.issued", true),
+            ("fulfillment.#", "po.issued", false),
+        ];
+        for (pattern, key, expected) in cases {
+            assert_eq!(topic_matches(pattern, key), expected, "{pattern} vs {key}");
+        }
+    }
+}

@@ -27,6 +27,9 @@ pub struct WorkerConfig {
     /// How often a standby worker tries to take the ownership, and the owner checks it
     /// still has it.
     pub ownership_poll: Duration,
+    /// Topic patterns of the events the outbox relay publishes (see
+    /// [`OutboxRelay::publishing_only`]); `["#"]` for all.
+    pub publish: Vec<String>,
 }
 
 /// An outbound consumer: its queue settings and its subscriber (a connector).
@@ -99,7 +102,8 @@ async fn own<H: Handler + 'static>(
     };
     info!(replayed = runtime.replayed().messages, "broker state rebuilt from the inbox");
     let (stop, stopping) = watch::channel(false);
-    let relay = OutboxRelay::new(Publisher::new(config.amqp_url.clone(), config.topology.clone()));
+    let relay = OutboxRelay::new(Publisher::new(config.amqp_url.clone(), config.topology.clone()))
+        .publishing_only(config.publish.clone());
     // An unreachable RabbitMQ is a reason to wait, never to park an outbox message.
     let relay_config = BusConfig {
         max_attempts: u32::MAX,

@@ -89,6 +89,8 @@ impl Run<'_> {
                 topology: topology.clone(),
                 intake: config.consumer("intake", &config.amqp.intake),
                 ownership_poll: Duration::from_millis(200),
+                // The deployment's consumers and the release probe.
+                publish: [config.published(), vec![RELEASE.to_string()]].concat(),
             };
             let documents = PartnerDocuments::new(
                 worker_store.clone(),

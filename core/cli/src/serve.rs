@@ -31,6 +31,10 @@ pub struct AmqpSection {
     pub max_attempts: u32,
     pub intake: Vec<String>,
     pub outbound: Vec<String>,
+    /// The event types the outbox relay publishes; by default what the deployment's own
+    /// consumers bind (`intake` and `outbound`). `["#"]` when others bind the exchange.
+    #[serde(default)]
+    pub publish: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +58,11 @@ impl DistributedConfig {
         let dir = path.parent().unwrap_or(Path::new("."));
         config.hub = dir.join(&config.hub);
         Ok(config)
+    }
+
+    /// What the relay publishes: `publish`, else every binding of the deployment's consumers.
+    pub fn published(&self) -> Vec<String> {
+        self.amqp.publish.clone().unwrap_or_else(|| [&self.amqp.intake[..], &self.amqp.outbound[..]].concat())
     }
 
     pub fn consumer(&self, name: &str, bindings: &[String]) -> ConsumerConfig {
@@ -81,6 +90,7 @@ pub fn run(config_path: &Path) -> Result<ExitCode> {
             topology: Topology::new(config.amqp.prefix.clone()),
             intake: config.consumer("intake", &config.amqp.intake),
             ownership_poll: Duration::from_secs(1),
+            publish: config.published(),
         };
         let outbound = vec![(
             config.consumer("partner-documents", &config.amqp.outbound),

@@ -73,6 +73,7 @@ async fn main() {
         topology: Topology::new(env("FAULT_PREFIX")).with_retry_delays(vec![Duration::from_millis(100)]),
         intake: ConsumerConfig::new("intake", &["stock.*", "reservation.requested"]),
         ownership_poll: Duration::from_millis(200),
+        publish: vec!["#".to_string()],
     };
     let outbound = vec![(
         ConsumerConfig::new("documents", &["reservation.accepted", "reservation.refused"]),

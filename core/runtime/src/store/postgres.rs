@@ -502,6 +502,21 @@ async fn settle(
     subscribers: &[String],
     at: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
+    if let [only] = subscribers {
+        // The one subscriber (the distributed relay): what it just settled is settled.
+        sqlx::query(
+            "UPDATE outbox o SET delivered_at = $2
+             WHERE o.message_id = ANY($1) AND o.delivered_at IS NULL
+               AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = o.message_id AND d.subscriber = $3)
+                 OR EXISTS (SELECT 1 FROM parked p WHERE p.message_id = o.message_id AND p.subscriber = $3))",
+        )
+        .bind(message_ids)
+        .bind(rfc3339(at))
+        .bind(only)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(());
+    }
     let expected = i64::try_from(subscribers.len()).unwrap_or(i64::MAX);
     sqlx::query(
         "UPDATE outbox o SET delivered_at = $2
