@@ -49,32 +49,26 @@ impl Publisher {
             }
         };
         let exchange = self.topology.events_exchange();
-        let mut pending: Vec<Result<lapin::publisher_confirm::PublisherConfirm, AmqpError>> =
-            Vec::with_capacity(messages.len());
-        for message in messages {
-            let published = async {
-                let body = serde_json::to_vec(message).map_err(|e| AmqpError::Encoding(message.id.clone(), e))?;
-                let properties = BasicProperties::default()
-                    .with_message_id(message.id.as_str().into())
-                    .with_correlation_id(message.correlation_id.as_str().into())
-                    .with_type(message.event_type.as_str().into())
-                    .with_content_type("application/cloudevents+json".into())
-                    .with_delivery_mode(PERSISTENT);
-                let options = BasicPublishOptions::default();
-                Ok(channel.basic_publish(&exchange, &message.event_type, options, &body, properties).await?)
-            };
-            pending.push(published.await);
-        }
-        let outcomes =
-            futures_util::future::join_all(pending.into_iter().zip(messages).map(|(published, message)| async move {
-                let confirm = published?.await?;
-                if confirm.is_ack() {
-                    Ok(())
-                } else {
-                    Err(AmqpError::NotConfirmed(message.id.clone()))
-                }
-            }))
-            .await;
+        // All in flight at once (lapin orders the frames on the channel), then every
+        // confirm awaited: RabbitMQ writes the batch to disk once, not once per message.
+        let outcomes = futures_util::future::join_all(messages.iter().map(|message| async {
+            let body = serde_json::to_vec(message).map_err(|e| AmqpError::Encoding(message.id.clone(), e))?;
+            let properties = BasicProperties::default()
+                .with_message_id(message.id.as_str().into())
+                .with_correlation_id(message.correlation_id.as_str().into())
+                .with_type(message.event_type.as_str().into())
+                .with_content_type("application/cloudevents+json".into())
+                .with_delivery_mode(PERSISTENT);
+            let options = BasicPublishOptions::default();
+            let confirm =
+                channel.basic_publish(&exchange, &message.event_type, options, &body, properties).await?.await?;
+            if confirm.is_ack() {
+                Ok(())
+            } else {
+                Err(AmqpError::NotConfirmed(message.id.clone()))
+            }
+        }))
+        .await;
         if outcomes.iter().any(Result::is_err) {
             self.link.lock().await.take();
         }

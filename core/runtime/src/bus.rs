@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use crossdock_model::Envelope;
 use serde_json::Value;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tracing::{error, info_span, warn, Instrument};
 
 use crate::clock::Clock;
@@ -183,6 +183,10 @@ enum Outcome {
 impl<S: Store> Worker<S> {
     async fn run(mut self, mut cursor: i64) {
         let name = self.subscriber.name().to_string();
+        // The previous page's delivery record, written while the next page is delivered
+        // (a store round trip overlapped with the subscriber's), with the cursor to read
+        // again from should it fail.
+        let mut recording: Option<(JoinHandle<Result<(), StoreError>>, i64)> = None;
         while !*self.stopping.borrow() {
             let batch = match self.store.pending_for(&name, cursor, self.config.batch_size).await {
                 Ok(batch) => batch,
@@ -193,17 +197,35 @@ impl<S: Store> Worker<S> {
                 }
             };
             if batch.is_empty() {
+                if let Some(from) = settle(recording.take()).await {
+                    cursor = from;
+                }
                 self.idle().await;
                 continue;
             }
             // The whole page at once; then, one by one with retries, the first failure.
             let outcomes = self.attempt_batch(&batch).await;
+            // Records are written in page order: the previous page's first.
+            if let Some(from) = settle(recording.take()).await {
+                cursor = from;
+                self.idle().await;
+                continue;
+            }
             let delivered: Vec<String> = batch
                 .iter()
                 .zip(&outcomes)
                 .filter(|(_, outcome)| outcome.is_ok())
                 .map(|(record, _)| record.message.id.clone())
                 .collect();
+            if delivered.len() == batch.len() {
+                let (store, subscribers, at) = (self.store.clone(), Arc::clone(&self.subscribers), self.clock.now());
+                let name = name.clone();
+                let task =
+                    tokio::spawn(async move { store.record_deliveries(&name, &delivered, &subscribers, at).await });
+                recording = Some((task, cursor));
+                cursor = batch[batch.len() - 1].sequence;
+                continue;
+            }
             if !delivered.is_empty() {
                 if let Err(failure) =
                     self.store.record_deliveries(&name, &delivered, &self.subscribers, self.clock.now()).await
@@ -237,6 +259,7 @@ impl<S: Store> Worker<S> {
             // read again from here.
             cursor = record.sequence;
         }
+        settle(recording.take()).await;
     }
 
     /// Retries a delivery that failed once, until it succeeds or is given up; `None` if
@@ -336,6 +359,19 @@ impl<S: Store> Worker<S> {
             _ = tokio::time::sleep(duration) => true,
         }
     }
+}
+
+/// Waits for a page's delivery record; if it failed, the cursor to read again from (its
+/// messages are delivered again).
+async fn settle(recording: Option<(JoinHandle<Result<(), StoreError>>, i64)>) -> Option<i64> {
+    let (task, from) = recording?;
+    let failure = match task.await {
+        Ok(Ok(())) => return None,
+        Ok(Err(failure)) => failure.to_string(),
+        Err(failure) => failure.to_string(),
+    };
+    warn!(%failure, "cannot record the deliveries; will deliver again");
+    Some(from)
 }
 
 /// The next change, or never once the runtime is gone (polling takes over).
