@@ -149,6 +149,14 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr, warnings and errors unless CROSSDOCK_LOG says otherwise (the
+    // tracing filter syntax: `info`, `crossdock_amqp=debug`, ...). URLs and secrets are
+    // never logged. lapin's own logs are off by default: it reports a connection closed
+    // at shutdown as an error, and our code logs every failure it sees with its context.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CROSSDOCK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lapin=off"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
     let result = match cli.command {
         Command::Demo => demo::run(&cli.data_dir),
         Command::Translate { file, from: Some(from), to, .. } if from != "x12" => {
