@@ -126,23 +126,27 @@ async fn take(
     subscriber: &Arc<dyn Subscriber>,
     batch: Vec<Delivery>,
 ) -> Result<(), AmqpError> {
-    let parsed: Vec<Result<Envelope<Value>, DeliveryError>> = batch
-        .iter()
-        .map(|delivery| {
-            serde_json::from_slice(&delivery.data)
-                .map_err(|e| DeliveryError::Permanent(format!("not a canonical envelope: {e}")))
-        })
-        .collect();
-    let messages: Vec<Envelope<Value>> = parsed.iter().filter_map(|m| m.as_ref().ok().cloned()).collect();
+    // The envelopes go to the subscriber; per delivery, why it could not be read, if so.
+    let mut messages = Vec::with_capacity(batch.len());
+    let mut unreadable = Vec::with_capacity(batch.len());
+    for delivery in &batch {
+        match serde_json::from_slice::<Envelope<Value>>(&delivery.data) {
+            Ok(message) => {
+                messages.push(message);
+                unreadable.push(None);
+            }
+            Err(e) => unreadable.push(Some(DeliveryError::Permanent(format!("not a canonical envelope: {e}")))),
+        }
+    }
     let span = info_span!("consume", consumer = %config.name, messages = messages.len(),
         first_id = messages.first().map_or("", |m| m.id.as_str()));
     let mut handled = handle(subscriber, messages, config.handle_timeout).instrument(span).await.into_iter();
     // One outcome per delivery, in order, until the subscriber's outcomes run out.
     let mut outcomes = Vec::with_capacity(batch.len());
-    for parsed in parsed {
-        match parsed {
-            Err(error) => outcomes.push(Err(error)),
-            Ok(_) => match handled.next() {
+    for unreadable in unreadable {
+        match unreadable {
+            Some(error) => outcomes.push(Err(error)),
+            None => match handled.next() {
                 Some(outcome) => outcomes.push(outcome),
                 None => break,
             },

@@ -278,7 +278,8 @@ impl<S: Store> Worker<S> {
             }
             backoff = (backoff * 2).min(self.config.max_backoff);
             attempts += 1;
-            match self.attempt(&record.message).await {
+            let again = self.attempt_batch(std::slice::from_ref(record)).await.pop();
+            match again.expect("attempt_batch gives an outcome for a batch of one") {
                 Ok(()) => return Some(Outcome::Delivered),
                 Err(failure) => error = failure,
             }
@@ -299,22 +300,6 @@ impl<S: Store> Worker<S> {
             Err(_) => {
                 task.abort();
                 failed(DeliveryError::Transient(format!("no answer within {:?}", self.config.delivery_timeout)))
-            }
-        }
-    }
-
-    /// One delivery, in its own task: a subscriber that panics or hangs costs an attempt,
-    /// not the worker.
-    async fn attempt(&self, message: &Envelope<Value>) -> Result<(), DeliveryError> {
-        let subscriber = Arc::clone(&self.subscriber);
-        let message = message.clone();
-        let mut task = tokio::spawn(async move { subscriber.deliver(&message).await });
-        match tokio::time::timeout(self.config.delivery_timeout, &mut task).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(failure)) => Err(DeliveryError::Permanent(format!("the subscriber failed: {failure}"))),
-            Err(_) => {
-                task.abort();
-                Err(DeliveryError::Transient(format!("no answer within {:?}", self.config.delivery_timeout)))
             }
         }
     }

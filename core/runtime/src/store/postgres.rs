@@ -419,7 +419,9 @@ impl Store for PgStore {
         .await?;
         let new: std::collections::HashSet<String> = new.into_iter().collect();
         let before: Vec<&String> = documents.iter().map(|d| &d.id).filter(|id| !new.contains(*id)).collect();
-        let stored: HashMap<String, String> = if before.is_empty() {
+        // The hash first filed under each id: read for those filed before this batch,
+        // noted below for those this batch filed (one id twice in a batch: the first wins).
+        let mut first: HashMap<String, String> = if before.is_empty() {
             HashMap::new()
         } else {
             sqlx::query_as("SELECT id, content_hash FROM documents WHERE id = ANY($1)")
@@ -430,23 +432,16 @@ impl Store for PgStore {
                 .collect()
         };
         tx.commit().await?;
-        // Two documents of one batch under one id: the first is new, the second was filed.
-        let mut seen = std::collections::HashSet::new();
         documents
             .iter()
-            .zip(&hashes)
-            .map(|(document, hash)| {
-                if new.contains(&document.id) && seen.insert(&document.id) {
-                    return Ok(Filed::New);
+            .zip(hashes)
+            .map(|(document, hash)| match first.get(&document.id) {
+                Some(first) => Ok(Filed::AlreadyFiled { same_bytes: *first == hash }),
+                None if new.contains(&document.id) => {
+                    first.insert(document.id.clone(), hash);
+                    Ok(Filed::New)
                 }
-                let first = stored.get(&document.id).or_else(|| {
-                    let index = documents.iter().position(|d| d.id == document.id)?;
-                    hashes.get(index)
-                });
-                match first {
-                    Some(first) => Ok(Filed::AlreadyFiled { same_bytes: first == hash }),
-                    None => Err(StoreError::Corrupt(format!("document {} is neither new nor filed", document.id))),
-                }
+                None => Err(StoreError::Corrupt(format!("document {} is neither new nor filed", document.id))),
             })
             .collect()
     }
@@ -502,21 +497,6 @@ async fn settle(
     subscribers: &[String],
     at: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    if let [only] = subscribers {
-        // The one subscriber (the distributed relay): what it just settled is settled.
-        sqlx::query(
-            "UPDATE outbox o SET delivered_at = $2
-             WHERE o.message_id = ANY($1) AND o.delivered_at IS NULL
-               AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = o.message_id AND d.subscriber = $3)
-                 OR EXISTS (SELECT 1 FROM parked p WHERE p.message_id = o.message_id AND p.subscriber = $3))",
-        )
-        .bind(message_ids)
-        .bind(rfc3339(at))
-        .bind(only)
-        .execute(&mut **tx)
-        .await?;
-        return Ok(());
-    }
     let expected = i64::try_from(subscribers.len()).unwrap_or(i64::MAX);
     sqlx::query(
         "UPDATE outbox o SET delivered_at = $2
@@ -828,6 +808,14 @@ mod tests {
         assert_eq!(stored.content_hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(stored.created_at, at);
         assert_eq!(store.document("nothing").await.unwrap(), None);
+        // One batch: a new id twice (the first is filed), and an id filed before.
+        let fresh = OutboundDocument { id: "req-2#0".to_string(), ..document.clone() };
+        let batch = [fresh.clone(), OutboundDocument { bytes: b"xyz".to_vec(), ..fresh }, rerendered];
+        assert_eq!(
+            store.file_documents(&batch, at).await.unwrap(),
+            [Filed::New, Filed::AlreadyFiled { same_bytes: false }, Filed::AlreadyFiled { same_bytes: false }]
+        );
+        assert_eq!(store.document("req-2#0").await.unwrap().unwrap().document.bytes, b"abc");
 
         assert_eq!(store.next_control_number("ACME", "interchange").await.unwrap(), 1);
         assert_eq!(store.next_control_number("ACME", "interchange").await.unwrap(), 2);
