@@ -96,7 +96,7 @@ impl Run<'_> {
                 worker_store.clone(),
                 Arc::new(SystemClock),
                 hub,
-                Box::new(StoreControlNumbers(worker_store.clone())),
+                Box::new(StoreControlNumbers::new(worker_store.clone())),
                 out_dir.to_path_buf(),
             );
             let probe = Arc::new(Probe { released: Arc::clone(&released) });

@@ -1,5 +1,7 @@
 //! `crossdock serve`: one worker of the distributed deployment (RabbitMQ + PostgreSQL).
 
+use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -82,7 +84,7 @@ pub fn run(config_path: &Path) -> Result<ExitCode> {
             store.clone(),
             Arc::new(SystemClock),
             &hub,
-            Box::new(StoreControlNumbers(store.clone())),
+            Box::new(StoreControlNumbers::new(store.clone())),
             config.out_dir.clone(),
         );
         let worker = WorkerConfig {
@@ -110,17 +112,47 @@ pub fn run(config_path: &Path) -> Result<ExitCode> {
     })
 }
 
-/// Control numbers from the shared store, so that workers never hand out the same one.
-/// The X12 writer asks synchronously; this runs on a multi-threaded runtime's worker.
-pub struct StoreControlNumbers(pub PgStore);
+/// Control numbers from the shared store, so that workers never hand out the same one,
+/// reserved [`CONTROL_BLOCK`] at a time: one store commit per block instead of two or three
+/// per document. The cost: a worker that stops leaves the rest of its blocks unused (gaps,
+/// which X12 allows: receivers reject repeated control numbers, not missing ones), and
+/// numbers from several workers are not sent in ascending order.
+pub struct StoreControlNumbers {
+    store: PgStore,
+    blocks: HashMap<(String, ControlKind), RangeInclusive<u64>>,
+}
+
+/// Control numbers a worker reserves at a time, per partner and kind.
+const CONTROL_BLOCK: u32 = 100;
+
+impl StoreControlNumbers {
+    pub fn new(store: PgStore) -> Self {
+        StoreControlNumbers { store, blocks: HashMap::new() }
+    }
+}
 
 impl ControlNumbers for StoreControlNumbers {
+    /// The X12 writer asks synchronously; this runs on a multi-threaded runtime's worker.
     fn next(&mut self, partner: &str, kind: ControlKind) -> Result<u64, ControlError> {
-        let kind = kind.name();
-        let store = &self.0;
-        tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(store.next_control_number(partner, kind))
+        let key = (partner.to_string(), kind);
+        if let Some(number) = self.blocks.get_mut(&key).and_then(Iterator::next) {
+            return Ok(number);
+        }
+        let store = &self.store;
+        let mut block = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(store.reserve_control_numbers(
+                partner,
+                kind.name(),
+                CONTROL_BLOCK,
+            ))
         })
-        .map_err(|e| ControlError { partner: partner.to_string(), kind, reason: e.to_string() })
+        .map_err(|e| ControlError {
+            partner: partner.to_string(),
+            kind: kind.name(),
+            reason: e.to_string(),
+        })?;
+        let number = block.next().expect("a reserved block is never empty");
+        self.blocks.insert(key, block);
+        Ok(number)
     }
 }

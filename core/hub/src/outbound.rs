@@ -3,7 +3,7 @@
 //! own stores and DCs. Every document is archived under the id of the message that asked
 //! for it, so a redelivery writes the same bytes again instead of a second document.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +11,8 @@ use crossdock_broker::Output;
 use crossdock_model::SCHEMA_VERSION;
 use crossdock_model::{Document, Envelope, Node, NodeKind};
 use crossdock_runtime::{
-    async_trait, Clock, DeliveryError, Filed, Handler, OutboundDocument, Runtime, Store, Submitted, Subscriber,
+    async_trait, Clock, DeliveryError, Filed, Handler, OutboundDocument, Runtime, Store, StoredDocument, Submitted,
+    Subscriber,
 };
 use crossdock_x12::control::ControlNumbers;
 use crossdock_x12::outbound::write_documents;
@@ -73,18 +74,18 @@ impl<S: Store> PartnerDocuments<S> {
         self
     }
 
-    async fn report(&self, m: &Envelope<Value>, doc: &OutboundDocument) -> Result<(), DeliveryError> {
+    /// Reports a document sent, with what the store archived of it.
+    async fn report(&self, m: &Envelope<Value>, stored: Option<&StoredDocument>) -> Result<(), DeliveryError> {
         let Some(report) = &self.report else { return Ok(()) };
-        let transient = |e: String| DeliveryError::Transient(e);
-        let stored = self.store.document(&m.id).await.map_err(|e| transient(e.to_string()))?;
-        let Some(stored) = stored else { return Err(transient(format!("{} was not filed", m.id))) };
+        let Some(stored) = stored else { return Err(DeliveryError::Transient(format!("{} was not filed", m.id))) };
+        let doc = &stored.document;
         let (interchange_control, group_control) = controls(&doc.bytes);
         let sent = DocumentSent {
             message_id: m.id.clone(),
             partner: doc.partner.clone(),
             kind: doc.kind.clone(),
             business_key: doc.business_key.clone(),
-            content_hash: stored.content_hash,
+            content_hash: stored.content_hash.clone(),
             interchange_control,
             group_control,
         };
@@ -102,7 +103,7 @@ impl<S: Store> PartnerDocuments<S> {
             schema_version: SCHEMA_VERSION,
             data: serde_json::to_value(&sent).map_err(|e| DeliveryError::Permanent(e.to_string()))?,
         };
-        report.sent(message).await.map_err(transient)
+        report.sent(message).await.map_err(DeliveryError::Transient)
     }
 
     /// The document a message asks for, if it asks for one.
@@ -184,15 +185,18 @@ impl<S: Store> Subscriber for PartnerDocuments<S> {
     /// Renders what is new, files it all in one transaction, then sends each document, in
     /// order: a failure stops the batch there (a PO change never overtakes its PO).
     async fn deliver_batch(&self, messages: &[Envelope<Value>]) -> Vec<Result<(), DeliveryError>> {
-        let transient = |e: crossdock_runtime::StoreError| DeliveryError::Transient(e.to_string());
+        let ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
+        let mut stored = match self.stored(&ids).await {
+            Ok(stored) => stored,
+            Err(failure) => return vec![Err(failure)],
+        };
         let mut documents: Vec<Result<Option<OutboundDocument>, DeliveryError>> = Vec::with_capacity(messages.len());
         let mut rendered = Vec::new();
         for m in messages {
             // Sent before: the same bytes again (same control numbers), never a new document.
-            let document = match self.store.document(&m.id).await {
-                Ok(Some(stored)) => Ok(Some(stored.document)),
-                Ok(None) => self.render(m).inspect(|doc| rendered.extend(doc.clone())),
-                Err(e) => Err(transient(e)),
+            let document = match stored.get(&m.id) {
+                Some(filed) => Ok(Some(filed.document.clone())),
+                None => self.render(m).inspect(|doc| rendered.extend(doc.clone())),
             };
             let failed = document.is_err();
             documents.push(document);
@@ -200,25 +204,42 @@ impl<S: Store> Subscriber for PartnerDocuments<S> {
                 break;
             }
         }
-        match self.store.file_documents(&rendered, self.clock.now()).await {
-            // Rendered differently by a delivery that raced this one: its bytes are kept
-            // and sent, not these.
-            Ok(filed) if filed.iter().all(|f| !matches!(f, Filed::AlreadyFiled { same_bytes: false })) => {}
-            Ok(_) => {
+        if !rendered.is_empty() {
+            let raced = match self.store.file_documents(&rendered, self.clock.now()).await {
+                Ok(filed) => filed.iter().any(|f| matches!(f, Filed::AlreadyFiled { same_bytes: false })),
+                Err(e) => return vec![Err(DeliveryError::Transient(e.to_string()))],
+            };
+            // Rendered differently by a delivery that raced this one: its bytes are kept and
+            // sent, not these. A report needs what was archived of each.
+            if raced || self.report.is_some() {
+                stored = match self.stored(&ids).await {
+                    Ok(stored) => stored,
+                    Err(failure) => return vec![Err(failure)],
+                };
                 for (m, document) in messages.iter().zip(&mut documents) {
-                    if let Ok(Some(doc)) = document {
-                        if let Ok(Some(stored)) = self.store.document(&m.id).await {
-                            *doc = stored.document;
-                        }
+                    if let (Ok(Some(doc)), Some(filed)) = (document, stored.get(&m.id)) {
+                        *doc = filed.document.clone();
                     }
                 }
             }
-            Err(e) => return vec![Err(transient(e))],
         }
+        let files = messages
+            .iter()
+            .zip(&documents)
+            .filter_map(|(m, document)| match document {
+                Ok(Some(doc)) => Some((self.file_path(m, doc), doc.bytes.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut written = write_files(files).await.into_iter();
         let mut outcomes = Vec::with_capacity(documents.len());
         for (m, document) in messages.iter().zip(documents) {
             let outcome = match document {
-                Ok(Some(doc)) => self.send(m, &doc).await,
+                Ok(Some(_)) => match written.next() {
+                    Some(Ok(())) => self.report(m, stored.get(&m.id)).await,
+                    Some(Err(failure)) => Err(failure),
+                    None => Err(DeliveryError::Transient(format!("{} was not written", m.id))),
+                },
                 Ok(None) => Ok(()),
                 Err(e) => Err(e),
             };
@@ -233,22 +254,41 @@ impl<S: Store> Subscriber for PartnerDocuments<S> {
 }
 
 impl<S: Store> PartnerDocuments<S> {
-    /// Writes a filed document where the partner takes it, and reports it sent.
-    async fn send(&self, m: &Envelope<Value>, doc: &OutboundDocument) -> Result<(), DeliveryError> {
-        let ext = if doc.kind.starts_with("x12/") { "edi" } else { "json" };
-        let dir = self.out_dir.join(file_safe(&doc.partner));
-        let path = dir.join(format!("{}.{ext}", file_safe(&format!("{}-{}", doc.business_key, m.id))));
-        let bytes = doc.bytes.clone();
-        // Blocking file system calls stay off the async workers.
-        tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&dir)
-                .and_then(|()| std::fs::write(&path, bytes))
-                .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())))
-        })
-        .await
-        .map_err(|e| DeliveryError::Transient(format!("the file writer failed: {e}")))??;
-        self.report(m, doc).await
+    /// The documents filed under any of `ids` (one query), by id.
+    async fn stored(&self, ids: &[String]) -> Result<HashMap<String, StoredDocument>, DeliveryError> {
+        let stored = self.store.documents(ids).await.map_err(|e| DeliveryError::Transient(e.to_string()))?;
+        Ok(stored.into_iter().map(|filed| (filed.document.id.clone(), filed)).collect())
     }
+
+    /// Where the partner takes a document: its folder under `out_dir`.
+    fn file_path(&self, m: &Envelope<Value>, doc: &OutboundDocument) -> PathBuf {
+        let ext = if doc.kind.starts_with("x12/") { "edi" } else { "json" };
+        let name = file_safe(&format!("{}-{}", doc.business_key, m.id));
+        self.out_dir.join(file_safe(&doc.partner)).join(format!("{name}.{ext}"))
+    }
+}
+
+/// Writes the files in order, off the async workers (one hop for the batch), and stops at
+/// the first failure: one outcome per file written or failed.
+async fn write_files(files: Vec<(PathBuf, Vec<u8>)>) -> Vec<Result<(), DeliveryError>> {
+    let written = tokio::task::spawn_blocking(move || {
+        let mut outcomes = Vec::with_capacity(files.len());
+        for (path, bytes) in files {
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, bytes))
+                .map_err(|e| DeliveryError::Transient(format!("cannot write {}: {e}", path.display())));
+            let failed = written.is_err();
+            outcomes.push(written);
+            if failed {
+                break;
+            }
+        }
+        outcomes
+    })
+    .await;
+    written.unwrap_or_else(|e| vec![Err(DeliveryError::Transient(format!("the file writer failed: {e}")))])
 }
 
 /// ISA13 and the first GS06 of an X12 document we wrote (none for JSON).

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::ops::RangeInclusive;
 
 use chrono::{DateTime, FixedOffset};
 use crossdock_model::Envelope;
@@ -114,12 +115,46 @@ pub trait Store: Clone + Send + Sync + 'static {
         }
     }
 
-    /// The document filed under `id`, if any: a redelivered message resends these bytes.
-    fn document(&self, id: &str) -> impl Future<Output = Result<Option<StoredDocument>, StoreError>> + Send;
+    /// The documents filed under any of `ids`, in no particular order (one query for a
+    /// batch): a redelivered message resends these bytes.
+    fn documents(&self, ids: &[String]) -> impl Future<Output = Result<Vec<StoredDocument>, StoreError>> + Send;
 
-    /// The next control number of `partner` and `kind`, from 1 to 999,999,999 and then
-    /// 1 again; persisted before it is returned, so never handed out twice in a row.
-    fn next_control_number(&self, partner: &str, kind: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// The document filed under `id`, if any.
+    fn document(&self, id: &str) -> impl Future<Output = Result<Option<StoredDocument>, StoreError>> + Send {
+        async move { Ok(self.documents(&[id.to_string()]).await?.pop()) }
+    }
+
+    /// The next `count` control numbers of `partner` and `kind`, consecutive, from 1 to
+    /// 999,999,999; a block that would pass the end starts again at 1. Persisted before
+    /// they are returned, so never handed out twice in a row.
+    fn reserve_control_numbers(
+        &self,
+        partner: &str,
+        kind: &str,
+        count: u32,
+    ) -> impl Future<Output = Result<RangeInclusive<u64>, StoreError>> + Send;
+
+    /// The next control number of `partner` and `kind` (a block of one).
+    fn next_control_number(&self, partner: &str, kind: &str) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        async move { Ok(*self.reserve_control_numbers(partner, kind, 1).await?.start()) }
+    }
+}
+
+/// The highest control number; a block that would pass it starts again at 1.
+pub(crate) const LAST_CONTROL_NUMBER: i64 = 999_999_999;
+
+/// The block of `count` numbers ending at `last` (as the store returned it).
+pub(crate) fn control_block(
+    partner: &str,
+    kind: &str,
+    last: i64,
+    count: u32,
+) -> Result<RangeInclusive<u64>, StoreError> {
+    let first = last - i64::from(count) + 1;
+    match (u64::try_from(first), u64::try_from(last)) {
+        (Ok(first), Ok(last)) if first >= 1 => Ok(first..=last),
+        _ => Err(StoreError::Corrupt(format!("control number {partner}/{kind} is {last}"))),
+    }
 }
 
 /// What [`Store::process_batch`] did with one message.

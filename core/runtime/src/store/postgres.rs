@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -26,8 +27,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection, Postgres, Transaction};
 
 use super::{
-    plan_batch, Filed, InboxRecord, Original, OutboundDocument, OutboxRecord, ParkedDelivery, Processed, Store,
-    StoredDocument,
+    control_block, plan_batch, Filed, InboxRecord, Original, OutboundDocument, OutboxRecord, ParkedDelivery, Processed,
+    Store, StoredDocument, LAST_CONTROL_NUMBER,
 };
 use crate::error::StoreError;
 use crate::handler::HandlerError;
@@ -95,6 +96,9 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection returned to the pool, and closes it if it broke; a
+            // second ping before each use would add a round trip to every query.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         pool.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str()).await?;
@@ -446,35 +450,44 @@ impl Store for PgStore {
             .collect()
     }
 
-    async fn document(&self, id: &str) -> Result<Option<StoredDocument>, StoreError> {
-        let row: Option<DocumentRow> = sqlx::query_as(
-            "SELECT id, partner, kind, business_key, bytes, content_hash, created_at FROM documents WHERE id = $1",
+    async fn documents(&self, ids: &[String]) -> Result<Vec<StoredDocument>, StoreError> {
+        let rows: Vec<DocumentRow> = sqlx::query_as(
+            "SELECT id, partner, kind, business_key, bytes, content_hash, created_at FROM documents
+             WHERE id = ANY($1)",
         )
-        .bind(id)
-        .fetch_optional(&self.pool)
+        .bind(ids)
+        .fetch_all(&self.pool)
         .await?;
-        row.map(|DocumentRow { id, partner, kind, business_key, bytes, content_hash, created_at }| {
-            Ok(StoredDocument {
-                document: OutboundDocument { id, partner, kind, business_key, bytes },
-                content_hash,
-                created_at: parse_time(&created_at)?,
+        rows.into_iter()
+            .map(|DocumentRow { id, partner, kind, business_key, bytes, content_hash, created_at }| {
+                Ok(StoredDocument {
+                    document: OutboundDocument { id, partner, kind, business_key, bytes },
+                    content_hash,
+                    created_at: parse_time(&created_at)?,
+                })
             })
-        })
-        .transpose()
+            .collect()
     }
 
-    async fn next_control_number(&self, partner: &str, kind: &str) -> Result<u64, StoreError> {
-        let number: i64 = sqlx::query_scalar(
-            "INSERT INTO control_numbers (partner, kind, last) VALUES ($1, $2, 1)
+    async fn reserve_control_numbers(
+        &self,
+        partner: &str,
+        kind: &str,
+        count: u32,
+    ) -> Result<RangeInclusive<u64>, StoreError> {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO control_numbers (partner, kind, last) VALUES ($1, $2, $3)
              ON CONFLICT (partner, kind) DO UPDATE
-             SET last = CASE WHEN control_numbers.last >= 999999999 THEN 1 ELSE control_numbers.last + 1 END
+             SET last = CASE WHEN control_numbers.last + $3 > $4 THEN $3 ELSE control_numbers.last + $3 END
              RETURNING last",
         )
         .bind(partner)
         .bind(kind)
+        .bind(i64::from(count))
+        .bind(LAST_CONTROL_NUMBER)
         .fetch_one(&self.pool)
         .await?;
-        u64::try_from(number).map_err(|_| StoreError::Corrupt(format!("control number {partner}/{kind} is {number}")))
+        control_block(partner, kind, last, count)
     }
 }
 
@@ -816,11 +829,19 @@ mod tests {
             [Filed::New, Filed::AlreadyFiled { same_bytes: false }, Filed::AlreadyFiled { same_bytes: false }]
         );
         assert_eq!(store.document("req-2#0").await.unwrap().unwrap().document.bytes, b"abc");
+        // Looked up together: the ids filed, in whatever order.
+        let ids = ["nothing", "req-2#0", "req-1#0"].map(String::from);
+        let mut found: Vec<String> =
+            store.documents(&ids).await.unwrap().into_iter().map(|stored| stored.document.id).collect();
+        found.sort();
+        assert_eq!(found, ["req-1#0", "req-2#0"]);
 
         assert_eq!(store.next_control_number("ACME", "interchange").await.unwrap(), 1);
         assert_eq!(store.next_control_number("ACME", "interchange").await.unwrap(), 2);
         assert_eq!(store.next_control_number("ACME", "group").await.unwrap(), 1);
         assert_eq!(store.next_control_number("GLOBEX", "interchange").await.unwrap(), 1);
+        assert_eq!(store.reserve_control_numbers("ACME", "interchange", 100).await.unwrap(), 3..=102);
+        assert_eq!(store.next_control_number("ACME", "interchange").await.unwrap(), 103);
     }
 
     #[tokio::test]
@@ -845,6 +866,12 @@ mod tests {
             .unwrap();
         assert_eq!(store.next_control_number("ACME", "group").await.unwrap(), 999_999_999);
         assert_eq!(store.next_control_number("ACME", "group").await.unwrap(), 1);
+        // A block never passes the end: it starts again at 1.
+        sqlx::query("UPDATE control_numbers SET last = 999999998 WHERE partner = 'ACME' AND kind = 'group'")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(store.reserve_control_numbers("ACME", "group", 2).await.unwrap(), 1..=2);
         store.drop_schema().await.unwrap();
     }
 

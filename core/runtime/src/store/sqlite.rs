@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::ops::RangeInclusive;
 use std::path::Path;
 use std::time::Duration;
 
@@ -15,8 +16,8 @@ use sqlx::types::Json;
 use sqlx::{Sqlite, Transaction};
 
 use super::{
-    plan_batch, Filed, InboxRecord, Original, OutboundDocument, OutboxRecord, ParkedDelivery, Processed, Store,
-    StoredDocument,
+    control_block, plan_batch, Filed, InboxRecord, Original, OutboundDocument, OutboxRecord, ParkedDelivery, Processed,
+    Store, StoredDocument, LAST_CONTROL_NUMBER,
 };
 use crate::error::StoreError;
 use crate::handler::HandlerError;
@@ -300,31 +301,43 @@ impl Store for SqliteStore {
         Ok(filed)
     }
 
-    async fn document(&self, id: &str) -> Result<Option<StoredDocument>, StoreError> {
-        let row: Option<DocumentRow> = sqlx::query_as(
-            "SELECT id, partner, kind, business_key, bytes, content_hash, created_at FROM documents WHERE id = ?1",
+    async fn documents(&self, ids: &[String]) -> Result<Vec<StoredDocument>, StoreError> {
+        // SQLite has no arrays: the ids go in as one JSON array.
+        let rows: Vec<DocumentRow> = sqlx::query_as(
+            "SELECT id, partner, kind, business_key, bytes, content_hash, created_at FROM documents
+             WHERE id IN (SELECT value FROM json_each(?1))",
         )
-        .bind(id)
-        .fetch_optional(&self.pool)
+        .bind(Json(ids))
+        .fetch_all(&self.pool)
         .await?;
-        Ok(row.map(|DocumentRow { id, partner, kind, business_key, bytes, content_hash, created_at }| StoredDocument {
-            document: OutboundDocument { id, partner, kind, business_key, bytes },
-            content_hash,
-            created_at,
-        }))
+        Ok(rows
+            .into_iter()
+            .map(|DocumentRow { id, partner, kind, business_key, bytes, content_hash, created_at }| StoredDocument {
+                document: OutboundDocument { id, partner, kind, business_key, bytes },
+                content_hash,
+                created_at,
+            })
+            .collect())
     }
 
-    async fn next_control_number(&self, partner: &str, kind: &str) -> Result<u64, StoreError> {
-        let number: i64 = sqlx::query_scalar(
-            "INSERT INTO control_numbers (partner, kind, last) VALUES (?1, ?2, 1)
-             ON CONFLICT (partner, kind) DO UPDATE SET last = CASE WHEN last >= 999999999 THEN 1 ELSE last + 1 END
+    async fn reserve_control_numbers(
+        &self,
+        partner: &str,
+        kind: &str,
+        count: u32,
+    ) -> Result<RangeInclusive<u64>, StoreError> {
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO control_numbers (partner, kind, last) VALUES (?1, ?2, ?3)
+             ON CONFLICT (partner, kind) DO UPDATE SET last = CASE WHEN last + ?3 > ?4 THEN ?3 ELSE last + ?3 END
              RETURNING last",
         )
         .bind(partner)
         .bind(kind)
+        .bind(i64::from(count))
+        .bind(LAST_CONTROL_NUMBER)
         .fetch_one(&self.pool)
         .await?;
-        u64::try_from(number).map_err(|_| StoreError::Corrupt(format!("control number {partner}/{kind} is {number}")))
+        control_block(partner, kind, last, count)
     }
 }
 

@@ -76,4 +76,11 @@ async fn control_numbers_count_per_partner_and_kind_survive_reopening_and_wrap()
         .unwrap();
     assert_eq!(store.next_control_number("ACME", "group").await.unwrap(), 999_999_999);
     assert_eq!(store.next_control_number("ACME", "group").await.unwrap(), 1);
+    assert_eq!(store.reserve_control_numbers("ACME", "group", 10).await.unwrap(), 2..=11);
+    // A block never passes the end: it starts again at 1.
+    sqlx::query("UPDATE control_numbers SET last = 999999998 WHERE partner = 'ACME' AND kind = 'group'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.reserve_control_numbers("ACME", "group", 2).await.unwrap(), 1..=2);
 }
