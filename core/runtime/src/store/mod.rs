@@ -59,8 +59,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// parked by) every subscriber: where the bus starts looking.
     fn delivered_through(&self) -> impl Future<Output = Result<i64, StoreError>> + Send;
 
-    /// Up to `limit` outbox messages after `after_sequence`, in sequence order, that
-    /// `subscriber` has neither acknowledged nor parked.
+    /// Up to `limit` outbox messages after `after_sequence`, in sequence order, not yet
+    /// settled (had by every subscriber) and that `subscriber` has neither acknowledged
+    /// nor parked.
     fn pending_for(
         &self,
         subscriber: &str,
@@ -70,7 +71,8 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Records that `subscriber` acknowledged each of `message_ids` (once, however often
     /// called), in one transaction, and marks each message delivered when all of
-    /// `subscribers` have had it.
+    /// `subscribers` have had it. A [sole subscriber](sole_subscriber)'s acknowledgment
+    /// is that mark alone.
     fn record_deliveries(
         &self,
         subscriber: &str,
@@ -138,6 +140,14 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn next_control_number(&self, partner: &str, kind: &str) -> impl Future<Output = Result<u64, StoreError>> + Send {
         async move { Ok(*self.reserve_control_numbers(partner, kind, 1).await?.start()) }
     }
+}
+
+/// Whether `subscriber` is the only one on its bus (the outbox relay of the distributed
+/// deployment is). Its acknowledgment settles a message by itself, so the outbox row's
+/// `delivered_at` is the whole record: no `deliveries` row to write, then to join against
+/// on every read.
+pub(crate) fn sole_subscriber(subscriber: &str, subscribers: &[String]) -> bool {
+    matches!(subscribers, [only] if only == subscriber)
 }
 
 /// The highest control number; a block that would pass it starts again at 1.

@@ -16,8 +16,8 @@ use sqlx::types::Json;
 use sqlx::{Sqlite, Transaction};
 
 use super::{
-    control_block, plan_batch, Filed, InboxRecord, Original, OutboundDocument, OutboxRecord, ParkedDelivery, Processed,
-    Store, StoredDocument, LAST_CONTROL_NUMBER,
+    control_block, plan_batch, sole_subscriber, Filed, InboxRecord, Original, OutboundDocument, OutboxRecord,
+    ParkedDelivery, Processed, Store, StoredDocument, LAST_CONTROL_NUMBER,
 };
 use crate::error::StoreError;
 use crate::handler::HandlerError;
@@ -189,7 +189,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<OutboxRecord>, StoreError> {
         let rows: Vec<(i64, Json<Envelope<Value>>)> = sqlx::query_as(
             "SELECT o.sequence, o.payload FROM outbox o
-             WHERE o.sequence > ?2
+             WHERE o.sequence > ?2 AND o.delivered_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.subscriber = ?1 AND d.message_id = o.message_id)
                AND NOT EXISTS (SELECT 1 FROM parked p WHERE p.subscriber = ?1 AND p.message_id = o.message_id)
              ORDER BY o.sequence LIMIT ?3",
@@ -210,6 +210,18 @@ impl Store for SqliteStore {
         at: DateTime<FixedOffset>,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
+        if sole_subscriber(subscriber, subscribers) {
+            sqlx::query(
+                "UPDATE outbox SET delivered_at = ?2
+                 WHERE message_id IN (SELECT value FROM json_each(?1)) AND delivered_at IS NULL",
+            )
+            .bind(Json(message_ids))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(());
+        }
         for message_id in message_ids {
             sqlx::query(
                 "INSERT INTO deliveries (subscriber, message_id, delivered_at) VALUES (?1, ?2, ?3)
