@@ -84,6 +84,10 @@ pub(crate) struct Scratch {
     /// the lines of one decision, which share their service level; lines mostly order one
     /// or two units, so most of them find their costs already worked out.
     costs: Vec<(u64, Option<(Decimal, f64)>)>,
+    /// The same, directly indexed when the three numbers are small (always, with the
+    /// default rate table and a network of a few handling costs): `(decision, cost)` at
+    /// `key << 6 | handling class << 3 | quantity number`.
+    cost_table: Vec<(u32, Option<(Decimal, f64)>)>,
     /// The distinct line quantities of this decision (as stored), numbered for `costs`.
     quantities: Vec<[u8; 16]>,
     pub(super) touched: Vec<u32>,
@@ -93,9 +97,10 @@ pub(crate) struct Scratch {
 impl Scratch {
     /// Starts a new decision for a network of `nodes` nodes.
     pub(super) fn begin(&mut self, nodes: usize) {
-        if self.km.len() != nodes {
+        if self.km.len() != nodes || self.cost_table.is_empty() {
             self.km = vec![(0, 0.0, 0); nodes];
             self.tally = vec![(0, 0, 0.0); nodes];
+            self.cost_table = vec![(0, None); COST_TABLE];
             self.decision = 0;
             self.round = 0;
         }
@@ -104,10 +109,15 @@ impl Scratch {
         self.decision = self.decision.wrapping_add(1);
         if self.decision == 0 {
             self.km.iter_mut().for_each(|k| k.0 = 0);
+            self.cost_table.iter_mut().for_each(|k| k.0 = 0);
             self.decision = 1;
         }
     }
 }
+
+/// Entries of `Scratch::cost_table`: share keys below 16, handling classes and quantity
+/// numbers below 8.
+const COST_TABLE: usize = 16 << 6;
 
 /// Tie-break scores (negated, quantised) in tie-break order, then the node's id rank.
 type Ties = [i32; 7];
@@ -250,19 +260,30 @@ impl Sourcer<'_> {
             // the same handling cost, for the same quantity, cost the same (the very same sum).
             match self.rates.share_key(&request) {
                 Some(key) => {
-                    // Share key, handling class and quantity number in one word.
-                    let key = u64::from(key) << 32 | u64::from(facts.handling_class) << 16 | u64::from(quantity_key);
-                    let (handling_class, quantity_key) = (facts.handling_class, quantity_key);
-                    let packed = handling_class < 1 << 16 && quantity_key < 1 << 16;
-                    match scratch.costs.iter().find(|c| packed && c.0 == key) {
-                        Some(c) => c.1,
-                        None => {
-                            let cost = self.rates.estimate(&request).map(|shipping| facts.handling_cost + shipping);
-                            let cost = cost.map(|c| (c, cost_score(c)));
-                            if packed {
-                                scratch.costs.push((key, cost));
+                    let class = facts.handling_class;
+                    let estimate = || {
+                        let cost = self.rates.estimate(&request).map(|shipping| facts.handling_cost + shipping);
+                        cost.map(|c| (c, cost_score(c)))
+                    };
+                    if key < 16 && class < 8 && quantity_key < 8 {
+                        let slot = &mut scratch.cost_table[(key << 6 | class << 3 | quantity_key) as usize];
+                        if slot.0 != scratch.decision {
+                            *slot = (scratch.decision, estimate());
+                        }
+                        slot.1
+                    } else {
+                        // Share key, handling class and quantity number in one word.
+                        let packed = class < 1 << 16 && quantity_key < 1 << 16;
+                        let word = u64::from(key) << 32 | u64::from(class) << 16 | u64::from(quantity_key);
+                        match scratch.costs.iter().find(|c| packed && c.0 == word) {
+                            Some(c) => c.1,
+                            None => {
+                                let cost = estimate();
+                                if packed {
+                                    scratch.costs.push((word, cost));
+                                }
+                                cost
                             }
-                            cost
                         }
                     }
                 }
@@ -346,11 +367,10 @@ fn rank(scratch: &mut Scratch) -> Vec<Candidate> {
     }
     let mut ranked = Vec::with_capacity(cands.len());
     for (i, &(_, at)) in order.iter().enumerate() {
-        let mut c = cands[at as usize];
-        if let Verdict::Ranked { rank, .. } = &mut c.verdict {
+        ranked.push(cands[at as usize]);
+        if let Some(Verdict::Ranked { rank, .. }) = ranked.last_mut().map(|c| &mut c.verdict) {
             *rank = i as u32 + 1;
         }
-        ranked.push(c);
     }
     ranked.extend(removed.iter().map(|&at| cands[at as usize]));
     ranked
