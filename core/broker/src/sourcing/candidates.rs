@@ -88,6 +88,10 @@ pub(crate) struct Scratch {
     /// default rate table and a network of a few handling costs): `(decision, cost)` at
     /// `key << 6 | handling class << 3 | quantity number`.
     cost_table: Vec<(u32, Option<(Decimal, f64)>)>,
+    /// The shipping estimates under those costs, `(decision, estimate)` at
+    /// `key << 3 | quantity number`: the estimator's contract makes them the same whatever
+    /// the node, so nodes of different handling costs share them too.
+    ship_table: Vec<(u32, Option<Decimal>)>,
     /// The distinct line quantities of this decision (as stored), numbered for `costs`.
     quantities: Vec<[u8; 16]>,
     pub(super) touched: Vec<u32>,
@@ -101,6 +105,7 @@ impl Scratch {
             self.km = vec![(0, 0.0, 0); nodes];
             self.tally = vec![(0, 0, 0.0); nodes];
             self.cost_table = vec![(0, None); COST_TABLE];
+            self.ship_table = vec![(0, None); COST_TABLE >> 3];
             self.decision = 0;
             self.round = 0;
         }
@@ -110,6 +115,7 @@ impl Scratch {
         if self.decision == 0 {
             self.km.iter_mut().for_each(|k| k.0 = 0);
             self.cost_table.iter_mut().for_each(|k| k.0 = 0);
+            self.ship_table.iter_mut().for_each(|k| k.0 = 0);
             self.decision = 1;
         }
     }
@@ -268,7 +274,12 @@ impl Sourcer<'_> {
                     if key < 16 && class < 8 && quantity_key < 8 {
                         let slot = &mut scratch.cost_table[(key << 6 | class << 3 | quantity_key) as usize];
                         if slot.0 != scratch.decision {
-                            *slot = (scratch.decision, estimate());
+                            let ship = &mut scratch.ship_table[(key << 3 | quantity_key) as usize];
+                            if ship.0 != scratch.decision {
+                                *ship = (scratch.decision, self.rates.estimate(&request));
+                            }
+                            let cost = ship.1.map(|shipping| facts.handling_cost + shipping);
+                            *slot = (scratch.decision, cost.map(|c| (c, cost_score(c))));
                         }
                         slot.1
                     } else {
