@@ -35,6 +35,9 @@ pub(crate) struct NodeFacts {
     pub capacity_per_day: Option<u32>,
     pub cutoff: Option<NaiveTime>,
     pub handling_cost: Decimal,
+    /// Numbers the distinct handling costs of the network (equal figures of different
+    /// scales apart): nodes of one class add the very same handling cost to a rate.
+    pub handling_class: u32,
 }
 
 impl NodeFacts {
@@ -69,10 +72,20 @@ impl Network {
         for (rank, &i) in by_id.iter().enumerate() {
             id_rank[i] = rank as u32;
         }
+        let mut handling_costs: Vec<[u8; 16]> = Vec::new();
+        let mut handling_class = |cost: Decimal| {
+            let bytes = cost.serialize();
+            let class = handling_costs.iter().position(|c| *c == bytes).unwrap_or_else(|| {
+                handling_costs.push(bytes);
+                handling_costs.len() - 1
+            });
+            class as u32
+        };
         let facts = kept
             .iter()
             .enumerate()
             .map(|(i, n)| NodeFacts {
+                handling_class: handling_class(n.handling_cost),
                 kind: n.kind,
                 at: n.geo.and_then(UnitVec::from_geo),
                 capabilities: n.capabilities.iter().fold(0, |bits, c| bits | bit(*c)),

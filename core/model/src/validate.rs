@@ -57,9 +57,9 @@
 //! that are not all modelled), and agreement between documents (PO vs ASN vs invoice):
 //! that is the broker's three-way match, with its tolerances.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::btree_map::{self, BTreeMap};
 use std::collections::HashSet;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use rust_decimal::Decimal;
 
@@ -453,8 +453,23 @@ impl Step for &str {
 }
 
 impl Step for usize {
+    /// `[index]`, digit by digit: every line of every document passes here, and the
+    /// formatting machinery costs more than the check it names.
     fn push_onto(self, path: &mut String) {
-        let _ = write!(path, "[{self}]");
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut n = self;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        path.push('[');
+        digits[at..].iter().for_each(|&d| path.push(char::from(d)));
+        path.push(']');
     }
 }
 
@@ -504,21 +519,29 @@ impl Checker {
     /// Like [`Checker::each`] on `lines`, checking first that each line's id is present and
     /// not used by an earlier line.
     fn lines<'a, T: Line>(&mut self, lines: &'a [T], mut check: impl FnMut(&mut Self, &'a T)) {
-        let mut first_use: HashMap<&str, String> = HashMap::new();
+        // The index of the line that used an id first: its path is only written out for a
+        // duplicate (most documents have none, and a path per line costs an allocation).
+        let mut first_use: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut index = 0;
         self.each("lines", lines, |c, line| {
             let id = line.id();
             c.required(T::ID, id);
             if !is_blank(id) {
                 match first_use.entry(id) {
-                    Entry::Occupied(first) => {
-                        let message = format!("{id:?} is already used by {}", first.get());
+                    btree_map::Entry::Occupied(first) => {
+                        // The current path ends in this line's `[index]`: the first one's
+                        // path is the same with its index.
+                        let mut path = c.path[..c.path.rfind('[').unwrap_or(c.path.len())].to_owned();
+                        (*first.get()).push_onto(&mut path);
+                        let message = format!("{id:?} is already used by {path}");
                         c.report(T::ID, rule::UNIQUE, message);
                     }
-                    Entry::Vacant(slot) => {
-                        slot.insert(c.path.clone());
+                    btree_map::Entry::Vacant(slot) => {
+                        slot.insert(index);
                     }
                 }
             }
+            index += 1;
             check(c, line);
         });
     }

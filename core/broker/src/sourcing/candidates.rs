@@ -70,15 +70,30 @@ pub(crate) struct Scratch {
     ties: Vec<Ties>,
     /// Removed candidates' indexes in `cands` (node order).
     removed: Vec<u32>,
-    /// Distance from this decision's ship-to to each node, memoised: `(decision, km)`.
-    km: Vec<(u32, f64)>,
+    /// Distance from this decision's ship-to to each node and its transit days, memoised:
+    /// `(decision, km, days)`.
+    km: Vec<(u32, f64, u32)>,
     /// Numbers the decisions, to tell this decision's memo entries from older ones.
     decision: u32,
     /// Consolidation's tally per node: `(round, lines it fills, summed score)`.
     pub(super) tally: Vec<(u32, u32, f64)>,
-    /// This line's costs (handling plus shipping) by the estimator's share key and the
-    /// node's handling cost (as stored): `None` when there is no rate.
-    costs: Vec<(u32, [u8; 16], Option<Decimal>)>,
+    /// This decision's costs (handling plus shipping) by the estimator's share key, the
+    /// node's handling cost and the line's quantity (both as stored, so that equal figures
+    /// of different scales stay apart): `None` when there is no rate. The estimator's
+    /// contract (same key, same quantity, same service level: same answer) holds across
+    /// the lines of one decision, which share their service level; lines mostly order one
+    /// or two units, so most of them find their costs already worked out.
+    costs: Vec<(u64, Option<(Decimal, f64)>)>,
+    /// The same, directly indexed when the three numbers are small (always, with the
+    /// default rate table and a network of a few handling costs): `(decision, cost)` at
+    /// `key << 6 | handling class << 3 | quantity number`.
+    cost_table: Vec<(u32, Option<(Decimal, f64)>)>,
+    /// The shipping estimates under those costs, `(decision, estimate)` at
+    /// `key << 3 | quantity number`: the estimator's contract makes them the same whatever
+    /// the node, so nodes of different handling costs share them too.
+    ship_table: Vec<(u32, Option<Decimal>)>,
+    /// The distinct line quantities of this decision (as stored), numbered for `costs`.
+    quantities: Vec<[u8; 16]>,
     pub(super) touched: Vec<u32>,
     pub(super) round: u32,
 }
@@ -86,19 +101,29 @@ pub(crate) struct Scratch {
 impl Scratch {
     /// Starts a new decision for a network of `nodes` nodes.
     pub(super) fn begin(&mut self, nodes: usize) {
-        if self.km.len() != nodes {
-            self.km = vec![(0, 0.0); nodes];
+        if self.km.len() != nodes || self.cost_table.is_empty() {
+            self.km = vec![(0, 0.0, 0); nodes];
             self.tally = vec![(0, 0, 0.0); nodes];
+            self.cost_table = vec![(0, None); COST_TABLE];
+            self.ship_table = vec![(0, None); COST_TABLE >> 3];
             self.decision = 0;
             self.round = 0;
         }
+        self.costs.clear();
+        self.quantities.clear();
         self.decision = self.decision.wrapping_add(1);
         if self.decision == 0 {
             self.km.iter_mut().for_each(|k| k.0 = 0);
+            self.cost_table.iter_mut().for_each(|k| k.0 = 0);
+            self.ship_table.iter_mut().for_each(|k| k.0 = 0);
             self.decision = 1;
         }
     }
 }
+
+/// Entries of `Scratch::cost_table`: share keys below 16, handling classes and quantity
+/// numbers below 8.
+const COST_TABLE: usize = 16 << 6;
 
 /// Tie-break scores (negated, quantised) in tie-break order, then the node's id rank.
 type Ties = [i32; 7];
@@ -120,18 +145,28 @@ impl Sourcer<'_> {
         scratch.order.clear();
         scratch.ties.clear();
         scratch.removed.clear();
-        scratch.costs.clear();
+        // This quantity's number among the decision's (see `Scratch::costs`).
+        let bytes = quantity.serialize();
+        let quantity_key = match scratch.quantities.iter().position(|q| *q == bytes) {
+            Some(k) => k as u32,
+            None => {
+                scratch.quantities.push(bytes);
+                scratch.quantities.len() as u32 - 1
+            }
+        };
         match pickup {
             Some(store) => {
                 let position = self.ledger.position(store, item);
                 let free = position.map_or(Decimal::ZERO, Position::free_now);
-                self.judge(ctx, scratch, store, free, || position, quantity, quantity_f, true, avoid);
+                let q = (quantity, quantity_f, quantity_key);
+                self.judge(ctx, scratch, store, free, || position, q, true, avoid);
             }
             None => {
                 let slots = self.ledger.slots(item);
                 for (i, slot) in slots.iter().enumerate() {
                     let position = || self.ledger.stocking(item).get(i);
-                    self.judge(ctx, scratch, slot.node, slot.free, position, quantity, quantity_f, false, avoid);
+                    let q = (quantity, quantity_f, quantity_key);
+                    self.judge(ctx, scratch, slot.node, slot.free, position, q, false, avoid);
                 }
             }
         }
@@ -148,8 +183,7 @@ impl Sourcer<'_> {
         node: NodeIdx,
         mut free: Decimal,
         position: impl FnOnce() -> Option<&'p Position>,
-        quantity: Decimal,
-        quantity_f: f64,
+        (quantity, quantity_f, quantity_key): (Decimal, f64, u32),
         pickup: bool,
         avoid: &[NodeIdx],
     ) {
@@ -189,16 +223,18 @@ impl Sourcer<'_> {
             return removed(scratch, Exclusion::NoCapacity, free, work);
         }
         let criteria = &self.rules.criteria;
-        let km = match (pickup, ctx.ship_to, facts.at) {
+        let (km, transit_days) = match (pickup, ctx.ship_to, facts.at) {
             (false, Some(to), Some(from)) => {
                 // Lines of one order share their ship-to, and often their nodes (the DCs).
                 let memo = &mut scratch.km[node.at()];
                 if memo.0 != scratch.decision {
-                    *memo = (scratch.decision, to.distance_km(from));
+                    let km = to.distance_km(from);
+                    *memo = (scratch.decision, km, self.rules.transit_days(Some(km)));
                 }
-                Some(memo.1)
+                (Some(memo.1), memo.2)
             }
-            _ => None,
+            (true, _, _) => (None, 0),
+            _ => (None, self.rules.transit_days(None)),
         };
         if let (Some(km), Some(max_km)) = (km, criteria.distance.max_km) {
             if km > max_km {
@@ -209,7 +245,7 @@ impl Sourcer<'_> {
         let past_cutoff = facts.cutoff.or(promise.default_cutoff).is_some_and(|cutoff| ctx.time >= cutoff);
         let lead = if facts.kind == NodeKind::Supplier { promise.supplier_lead_days } else { 0 };
         work.ship_lag = u32::from(past_cutoff) + lead;
-        work.days = work.ship_lag + if pickup { 0 } else { self.rules.transit_days(km) };
+        work.days = work.ship_lag + transit_days;
         let late = work.days.saturating_sub(ctx.allowed_days);
         if late > 0 && criteria.promise.strict && !pickup {
             return removed(scratch, Exclusion::LatePromise { days: work.days, allowed: ctx.allowed_days }, free, work);
@@ -217,29 +253,58 @@ impl Sourcer<'_> {
         if free.is_zero() || free.is_sign_negative() {
             return removed(scratch, Exclusion::NoStock, free, work);
         }
+        // The cost, and its score (worked out with it: both are the same for every node
+        // that shares a cost).
+        let cost_score = |cost: Decimal| 1.0 - (to_f64(cost) * ctx.per_cost).clamp(0.0, 1.0);
         let cost = if pickup {
-            Some(facts.handling_cost + Decimal::ZERO)
+            let cost = facts.handling_cost + Decimal::ZERO;
+            Some((cost, cost_score(cost)))
         } else {
             let request =
                 RateRequest { from: self.network.node(node), distance_km: km, quantity, service_level: ctx.service };
-            // The same quantity and service for every node of the line: nodes in the same
-            // band with the same handling cost cost the same (the very same sum).
+            // The same service for every node of the decision: nodes in the same band with
+            // the same handling cost, for the same quantity, cost the same (the very same sum).
             match self.rates.share_key(&request) {
                 Some(key) => {
-                    let handling = facts.handling_cost.serialize();
-                    match scratch.costs.iter().find(|c| c.0 == key && c.1 == handling) {
-                        Some(c) => c.2,
-                        None => {
-                            let cost = self.rates.estimate(&request).map(|shipping| facts.handling_cost + shipping);
-                            scratch.costs.push((key, handling, cost));
-                            cost
+                    let class = facts.handling_class;
+                    let estimate = || {
+                        let cost = self.rates.estimate(&request).map(|shipping| facts.handling_cost + shipping);
+                        cost.map(|c| (c, cost_score(c)))
+                    };
+                    if key < 16 && class < 8 && quantity_key < 8 {
+                        let slot = &mut scratch.cost_table[(key << 6 | class << 3 | quantity_key) as usize];
+                        if slot.0 != scratch.decision {
+                            let ship = &mut scratch.ship_table[(key << 3 | quantity_key) as usize];
+                            if ship.0 != scratch.decision {
+                                *ship = (scratch.decision, self.rates.estimate(&request));
+                            }
+                            let cost = ship.1.map(|shipping| facts.handling_cost + shipping);
+                            *slot = (scratch.decision, cost.map(|c| (c, cost_score(c))));
+                        }
+                        slot.1
+                    } else {
+                        // Share key, handling class and quantity number in one word.
+                        let packed = class < 1 << 16 && quantity_key < 1 << 16;
+                        let word = u64::from(key) << 32 | u64::from(class) << 16 | u64::from(quantity_key);
+                        match scratch.costs.iter().find(|c| packed && c.0 == word) {
+                            Some(c) => c.1,
+                            None => {
+                                let cost = estimate();
+                                if packed {
+                                    scratch.costs.push((word, cost));
+                                }
+                                cost
+                            }
                         }
                     }
                 }
-                None => self.rates.estimate(&request).map(|shipping| facts.handling_cost + shipping),
+                None => {
+                    let cost = self.rates.estimate(&request).map(|shipping| facts.handling_cost + shipping);
+                    cost.map(|c| (c, cost_score(c)))
+                }
             }
         };
-        let Some(cost) = cost else {
+        let Some((cost, cost_score)) = cost else {
             return removed(scratch, Exclusion::NoRate, free, work);
         };
         let free_f = to_f64(free);
@@ -251,8 +316,8 @@ impl Sourcer<'_> {
             (false, None) => 0.5,
             (false, Some(km)) => (1.0 - km * ctx.per_km).max(0.0),
         };
-        s[COST] = 1.0 - (to_f64(cost) * ctx.per_cost).clamp(0.0, 1.0);
-        s[PROMISE] = 0.5f64.powi(late.min(60) as i32);
+        s[COST] = cost_score;
+        s[PROMISE] = half_to_the(late);
         s[CAPACITY] = match (capacity_left, facts.capacity_per_day) {
             (Some(left), Some(cap)) if cap > 0 => f64::from(left) / f64::from(cap),
             _ => 1.0,
@@ -313,14 +378,19 @@ fn rank(scratch: &mut Scratch) -> Vec<Candidate> {
     }
     let mut ranked = Vec::with_capacity(cands.len());
     for (i, &(_, at)) in order.iter().enumerate() {
-        let mut c = cands[at as usize];
-        if let Verdict::Ranked { rank, .. } = &mut c.verdict {
+        ranked.push(cands[at as usize]);
+        if let Some(Verdict::Ranked { rank, .. }) = ranked.last_mut().map(|c| &mut c.verdict) {
             *rank = i as u32 + 1;
         }
-        ranked.push(c);
     }
     ranked.extend(removed.iter().map(|&at| cands[at as usize]));
     ranked
+}
+
+/// 0.5 to the power `n` (capped at 60), exactly: a power of two is its exponent bits,
+/// which is what `0.5f64.powi(n)` computes by multiplying (tested), without the call.
+fn half_to_the(n: u32) -> f64 {
+    f64::from_bits(u64::from(1023 - n.min(60)) << 52)
 }
 
 /// Decimal to f64 for scoring, fast for the everyday case (mantissa within i64).
@@ -351,4 +421,16 @@ fn round4(x: f64) -> f32 {
 /// (no libm call).
 fn round_km(x: f64) -> f32 {
     ((x * 10.0 + 0.5) as i64 as f64 * 0.1) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_to_the_is_powi_exactly() {
+        for n in 0..100 {
+            assert_eq!(half_to_the(n).to_bits(), 0.5f64.powi(n.min(60) as i32).to_bits(), "{n}");
+        }
+    }
 }

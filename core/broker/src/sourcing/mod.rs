@@ -429,10 +429,15 @@ fn consolidate(network: &Network, work: &mut [LineWork<'_>], t: &mut Tentative, 
         }
         let round = scratch.round;
         scratch.touched.clear();
+        // Ranked candidates come first; with room for another node every node may be
+        // used, and with nothing taken of an item yet, what is left is what is free.
+        let room = t.used.len() < t.budget;
         for w in work.iter().filter(|w| w.open() && w.ships()) {
             let (item, _, cands) = &w.attempts[0];
-            for c in cands.iter().filter(|c| c.is_ranked()) {
-                if at_least(t.left(c, *item), w.demand.quantity) && t.can_use(c.node()) {
+            let untaken = !t.taken.iter().any(|x| x.1 == *item);
+            for c in cands.iter().take_while(|c| c.is_ranked()) {
+                let left = if untaken { c.free } else { t.left(c, *item) };
+                if at_least(left, w.demand.quantity) && (room || t.can_use(c.node())) {
                     let e = &mut scratch.tally[c.node as usize];
                     if e.0 != round {
                         *e = (round, 0, 0.0);
