@@ -628,7 +628,7 @@ mod tests {
     use chrono::{DateTime, FixedOffset};
     use serde_json::Value;
 
-    use super::PgStore;
+    use super::{PgStore, MIGRATOR};
     use crate::testkit::{self, StockLedger};
     use crate::{
         async_trait, Clock, DeliveryError, Error, Filed, ManualClock, OutboundDocument, Runtime, SqliteStore, Store,
@@ -915,7 +915,16 @@ mod tests {
             .fetch_one(again.pool())
             .await
             .unwrap();
-        assert_eq!(migrations, 1);
+        assert_eq!(migrations, MIGRATOR.iter().count() as i64, "each applied once");
+        let collation: Option<String> = sqlx::query_scalar(
+            "SELECT collation_name FROM information_schema.columns
+             WHERE table_schema = $1 AND table_name = 'outbox' AND column_name = 'message_id'",
+        )
+        .bind(store.schema())
+        .fetch_one(again.pool())
+        .await
+        .unwrap();
+        assert_eq!(collation.as_deref(), Some("C"), "ids compare byte for byte");
         sqlx::query("INSERT INTO control_numbers VALUES ('ACME', 'group', 999999998)")
             .execute(store.pool())
             .await
