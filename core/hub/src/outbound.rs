@@ -223,11 +223,12 @@ impl<S: Store> Subscriber for PartnerDocuments<S> {
                 }
             }
         }
+        // The bytes move to the writer: from here on a document only stands for its outcome.
         let files = messages
             .iter()
-            .zip(&documents)
+            .zip(&mut documents)
             .filter_map(|(m, document)| match document {
-                Ok(Some(doc)) => Some((self.file_path(m, doc), doc.bytes.clone())),
+                Ok(Some(doc)) => Some((self.file_path(m, doc), std::mem::take(&mut doc.bytes))),
                 _ => None,
             })
             .collect();
